@@ -1,0 +1,276 @@
+#include "engine/booking_reader.hpp"
+
+#include <algorithm>
+
+#include "engine/text/decimal.hpp"
+#include "engine/text/whitespace.hpp"
+
+namespace hubrules::engine {
+
+namespace od = simdjson::ondemand;
+
+namespace {
+std::string_view json_type_name(od::json_type t) {
+  switch (t) {
+    case od::json_type::array: return "an array";
+    case od::json_type::object: return "an object";
+    case od::json_type::number: return "a number";
+    case od::json_type::string: return "a string";
+    case od::json_type::boolean: return "a boolean";
+    case od::json_type::null: return "null";
+  }
+  return "a value";
+}
+
+const ReadNode::Child* find_key(const ReadNode& node, std::string_view key) {
+  for (const auto& c : node.children)
+    if (c.index < 0 && c.key == key) return &c;
+  return nullptr;
+}
+
+const ReadNode::Child* find_index(const ReadNode& node, long index) {
+  for (const auto& c : node.children)
+    if (c.index == index) return &c;
+  return nullptr;
+}
+
+std::int32_t find_slot(const std::vector<KeyedSlot>& slots, std::string_view key) {
+  for (const auto& s : slots)
+    if (s.key == key) return s.slot;
+  return -1;
+}
+
+Value trimmed_text(std::string_view s) {
+  s = text::trim(s);
+  return s.empty() ? Value::null() : Value::string(s);
+}
+}  // namespace
+
+bool BookingReader::json_error(simdjson::error_code e) {
+  error_->code = "R001";
+  error_->message = std::string("not valid JSON: ") + simdjson::error_message(e);
+  return false;
+}
+
+bool BookingReader::shape(const std::string& path, std::string_view expected, ovalue v) {
+  od::json_type t;
+  if (auto e = v.type().get(t)) return json_error(e);
+  error_->code = "R002";
+  error_->message = path + " is " + std::string(json_type_name(t)) + ", expected " + std::string(expected);
+  return false;
+}
+
+bool BookingReader::read(od::document& doc, Value* slots, Arena& arena, ReadError& error) {
+  slots_ = slots;
+  arena_ = &arena;
+  error_ = &error;
+  std::fill(assigned_.begin(), assigned_.end(), 0);
+  od::json_type t;
+  if (auto e = doc.type().get(t)) return json_error(e);
+  if (t != od::json_type::object) {
+    error.code = t == od::json_type::array ? "R002" : "R001";
+    error.message = t == od::json_type::array ? "the booking is an array, expected an object" : "not valid JSON: expected an object";
+    return false;
+  }
+  od::object root;
+  if (auto e = doc.get_object().get(root)) return json_error(e);
+  if (!walk_fields(root, plan_.read_tree[0])) return false;
+  const char* trailing = nullptr;
+  if (doc.current_location().get(trailing) == simdjson::SUCCESS) {
+    error.code = "R001";
+    error.message = "not valid JSON: content after the booking object";
+    return false;
+  }
+  return true;
+}
+
+bool BookingReader::walk_fields(od::object obj, const ReadNode& node) {
+  for (auto field : obj) {
+    if (field.error()) return json_error(field.error());
+    std::string_view key;
+    if (auto e = field.unescaped_key().get(key)) return json_error(e);
+    const ReadNode::Child* child = find_key(node, key);
+    if (child == nullptr) continue;  // On-Demand skips the value when the loop moves on
+    ovalue v;
+    if (auto e = field.value().get(v)) return json_error(e);
+    if (!walk(v, plan_.read_tree[child->node])) return false;
+  }
+  return true;
+}
+
+bool BookingReader::walk(ovalue v, const ReadNode& node) {
+  if (node.collector == ReadNode::Collector::form_answers) return form_answers(v, node);
+  if (node.collector == ReadNode::Collector::url_params) return url_params(v, node);
+  if (node.children.empty()) return scalar(v, node.path, slots_[node.slot]);
+  od::json_type t;
+  if (auto e = v.type().get(t)) return json_error(e);
+  if (t == od::json_type::null) return true;  // a null object reads as absent fields
+  const bool by_index = node.children.front().index >= 0;
+  if (by_index) return t == od::json_type::array ? walk_array(v, node) : shape(node.path, "an array", v);
+  if (t != od::json_type::object) return shape(node.path, "an object", v);
+  od::object obj;
+  if (auto e = v.get_object().get(obj)) return json_error(e);
+  return walk_fields(obj, node);
+}
+
+bool BookingReader::walk_array(ovalue v, const ReadNode& node) {
+  od::array arr;
+  if (auto e = v.get_array().get(arr)) return json_error(e);
+  long i = 0;
+  for (auto element : arr) {
+    ovalue el;
+    if (auto e = element.get(el)) return json_error(e);
+    if (const ReadNode::Child* child = find_index(node, i++))
+      if (!walk(el, plan_.read_tree[child->node])) return false;
+  }
+  return true;
+}
+
+bool BookingReader::scalar(ovalue v, const std::string& path, Value& out) {
+  od::json_type t;
+  if (auto e = v.type().get(t)) return json_error(e);
+  switch (t) {
+    case od::json_type::string: {
+      std::string_view s;
+      if (auto e = v.get_string().get(s)) return json_error(e);
+      out = Value::string(s);
+      return true;
+    }
+    case od::json_type::number: {
+      const std::string_view n = text::trim(v.raw_json_token());
+      if (!text::is_json_number(n)) return json_error(simdjson::NUMBER_ERROR);
+      out = Value::number(n);
+      return true;
+    }
+    case od::json_type::boolean: {
+      bool b = false;
+      if (auto e = v.get_bool().get(b)) return json_error(e);
+      out = Value::of_bool(b);
+      return true;
+    }
+    case od::json_type::null: {
+      bool is_null = false;
+      if (auto e = v.is_null().get(is_null)) return json_error(e);
+      if (!is_null) return json_error(simdjson::N_ATOM_ERROR);
+      out = Value::null();
+      return true;
+    }
+    default: return shape(path, "a single value", v);
+  }
+}
+
+// A form answer: text, a number, or an array of them joined with ";"; trimmed, empty is null.
+bool BookingReader::answer_value(ovalue v, Value& out) {
+  od::json_type t;
+  if (auto e = v.type().get(t)) return json_error(e);
+  if (t == od::json_type::object) return shape("booking.event.form[].value", "text or an array of text", v);
+  if (t != od::json_type::array) {
+    if (!scalar(v, "booking.event.form[].value", out)) return false;
+    if (out.kind == Kind::string) out = trimmed_text(out.text);
+    return true;
+  }
+  od::array arr;
+  if (auto e = v.get_array().get(arr)) return json_error(e);
+  parts_.clear();
+  std::size_t size = 0;
+  for (auto element : arr) {
+    ovalue el;
+    if (auto e = element.get(el)) return json_error(e);
+    Value part;
+    if (!scalar(el, "booking.event.form[].value[]", part)) return false;
+    if (part.is_null()) continue;
+    parts_.push_back(part.text);
+    size += part.text.size() + 1;
+  }
+  char* joined = arena_->allocate(size);
+  std::size_t n = 0;
+  for (std::string_view p : parts_) {
+    if (n > 0) joined[n++] = ';';
+    n += p.copy(joined + n, p.size());
+  }
+  out = trimmed_text({joined, n});
+  return true;
+}
+
+bool BookingReader::form_answers(ovalue v, const ReadNode& node) {
+  od::json_type t;
+  if (auto e = v.type().get(t)) return json_error(e);
+  if (t == od::json_type::null) return true;
+  if (t != od::json_type::array) return shape(node.path, "an array", v);
+  od::array arr;
+  if (auto e = v.get_array().get(arr)) return json_error(e);
+  for (auto element : arr) {
+    ovalue entry;
+    if (auto e = element.get(entry)) return json_error(e);
+    if (!form_entry(entry)) return false;
+  }
+  return true;
+}
+
+bool BookingReader::form_entry(ovalue entry) {
+  od::json_type t;
+  if (auto e = entry.type().get(t)) return json_error(e);
+  if (t == od::json_type::null) return true;
+  if (t != od::json_type::object) return shape("booking.event.form[]", "an object", entry);
+  od::object obj;
+  if (auto e = entry.get_object().get(obj)) return json_error(e);
+  std::int32_t by_type = -1, by_label = -1;
+  bool seen_type = false, seen_label = false;
+  Value value;
+  for (auto field : obj) {
+    if (field.error()) return json_error(field.error());
+    std::string_view key;
+    if (auto e = field.unescaped_key().get(key)) return json_error(e);
+    ovalue v;
+    if (auto e = field.value().get(v)) return json_error(e);
+    if (key == "field_type" || key == "label") {
+      std::string_view s;
+      const bool is_text = v.get_string().get(s) == simdjson::SUCCESS;
+      if (key == "field_type") seen_type = true, by_type = is_text ? find_slot(plan_.answers_by_type, s) : -1;
+      else seen_label = true, by_label = is_text ? find_slot(plan_.answers_by_label, s) : -1;
+    } else if (key == "value") {
+      // TimeRex sends field_type and label first: an unwanted (often long) value is skipped.
+      if (seen_type && seen_label && by_type < 0 && by_label < 0) continue;
+      if (!answer_value(v, value)) return false;
+    }
+  }
+  if (by_type >= 0) assign_first(by_type, value);
+  if (by_label >= 0) assign_first(by_label, value);
+  return true;
+}
+
+bool BookingReader::url_params(ovalue v, const ReadNode& node) {
+  od::json_type t;
+  if (auto e = v.type().get(t)) return json_error(e);
+  if (t == od::json_type::null) return true;
+  if (t != od::json_type::array) return shape(node.path, "an array", v);
+  od::array arr;
+  if (auto e = v.get_array().get(arr)) return json_error(e);
+  for (auto element : arr) {
+    ovalue item;
+    if (auto e = element.get(item)) return json_error(e);
+    od::object obj;
+    if (item.get_object().get(obj) != simdjson::SUCCESS) return shape("booking.event.url_params[]", "an object", item);
+    for (auto field : obj) {
+      if (field.error()) return json_error(field.error());
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) return json_error(e);
+      const std::int32_t slot = find_slot(plan_.url_params, key);
+      if (slot < 0) continue;
+      ovalue pv;
+      if (auto e = field.value().get(pv)) return json_error(e);
+      Value param;
+      if (!scalar(pv, "booking.event.url_params[]." + std::string(key), param)) return false;
+      assign_first(slot, param.kind == Kind::string ? trimmed_text(param.text) : param);
+    }
+  }
+  return true;
+}
+
+void BookingReader::assign_first(std::int32_t slot, Value v) {
+  if (assigned_[slot]) return;
+  assigned_[slot] = 1;
+  slots_[slot] = v;
+}
+
+}  // namespace hubrules::engine

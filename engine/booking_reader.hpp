@@ -1,0 +1,49 @@
+#pragma once
+// The one pass over a booking document: walks the simdjson On-Demand document once, following
+// the plan's read tree, and drops every value the plan reads into its slot. Nothing else of the
+// document is materialised.
+#include <simdjson.h>
+
+#include <string>
+#include <vector>
+
+#include "engine/arena.hpp"
+#include "engine/plan.hpp"
+
+namespace hubrules::engine {
+
+struct ReadError {
+  std::string_view code;  // R001 (not JSON) or R002 (wrong shape); empty when the read succeeded
+  std::string message;
+};
+
+class BookingReader {
+ public:
+  explicit BookingReader(const Plan& plan) : plan_(plan), assigned_(plan.slot_count) {}
+
+  // Fills slots (plan.slot_count entries, reset to null by the caller).
+  bool read(simdjson::ondemand::document& doc, Value* slots, Arena& arena, ReadError& error);
+
+ private:
+  using ovalue = simdjson::ondemand::value;
+  bool walk_array(ovalue v, const ReadNode& node);
+  bool walk(ovalue v, const ReadNode& node);
+  bool walk_fields(simdjson::ondemand::object obj, const ReadNode& node);
+  bool scalar(ovalue v, const std::string& path, Value& out);
+  bool answer_value(ovalue v, Value& out);
+  bool form_answers(ovalue v, const ReadNode& node);
+  bool form_entry(ovalue entry);
+  bool url_params(ovalue v, const ReadNode& node);
+  void assign_first(std::int32_t slot, Value v);
+  bool shape(const std::string& path, std::string_view expected, ovalue v);
+  bool json_error(simdjson::error_code e);
+
+  const Plan& plan_;
+  std::vector<unsigned char> assigned_;    // first answer wins
+  std::vector<std::string_view> parts_;   // scratch for joining array answers
+  Value* slots_ = nullptr;
+  Arena* arena_ = nullptr;
+  ReadError* error_ = nullptr;
+};
+
+}  // namespace hubrules::engine

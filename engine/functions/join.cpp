@@ -1,0 +1,27 @@
+// join(separator, a, b, …): the present values' text with a separator between them.
+#include "engine/functions/function_helpers.hpp"
+
+namespace hubrules::engine::functions {
+
+Value join_present(std::span<const Value> values, std::string_view sep, EvalContext& ctx);  // concat.cpp
+
+namespace {
+
+constexpr FunctionExample examples[] = {
+    {R"(join(" / ", "CRM", null, "MA"))", R"("CRM / MA")"},
+    {R"(join(";", answer(label: "ご興味のある製品"), "SFA"))", R"("CRM;MA;SFA")"},
+    {R"(join(", ", null))", "null"},
+};
+
+Value join(std::span<const Value> args, const CallSite&, EvalContext& ctx) {
+  return join_present(args.subspan(1), args[0].text, ctx);
+}
+
+}  // namespace
+
+extern const FunctionSpec join_function{
+    "join", "join(separator, value, …)",
+    "The text of the non-null values with the separator between them; null when all are null.",
+    2, variadic, Type::string, join, nullptr, examples};
+
+}  // namespace hubrules::engine::functions

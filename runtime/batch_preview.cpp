@@ -1,0 +1,44 @@
+#include "runtime/batch_preview.hpp"
+
+#include "engine/map_output.hpp"
+
+namespace hubrules::runtime {
+
+void BatchPreview::add(const engine::Evaluation& e) {
+  if (e.outcome != engine::Outcome::records) return;
+  add_record(plan_.companies, e.companies, companies_);
+  add_record(plan_.contacts, e.contacts, contacts_);
+}
+
+void BatchPreview::add_record(const engine::BlockPlan& block, const engine::RecordResult& r, ObjectBatches& out) {
+  if (!r.present) return;
+  const std::vector<std::string> keys = DedupeIndex::key_values(block, r);
+  if (out.index.is_duplicate(keys)) {
+    ++out.duplicates;
+    return;
+  }
+  out.index.remember(keys);
+  std::string input;
+  engine::append_properties_object(input, r);
+  out.inputs.push_back(std::move(input));
+}
+
+void BatchPreview::render_object(std::string& out, const std::string& object, const ObjectBatches& b) {
+  for (std::size_t first = 0; first < b.inputs.size(); first += batch_size) {
+    out += R"({"method":"POST","path":"/crm/v3/objects/)" + object + R"(/batch/create","body":{"inputs":[)";
+    for (std::size_t i = first; i < b.inputs.size() && i < first + batch_size; ++i) {
+      if (i > first) out += ',';
+      out += b.inputs[i];
+    }
+    out += "]}}\n";
+  }
+}
+
+std::string BatchPreview::render() const {
+  std::string out;
+  render_object(out, "companies", companies_);
+  render_object(out, "contacts", contacts_);
+  return out;
+}
+
+}  // namespace hubrules::runtime

@@ -1,0 +1,37 @@
+#pragma once
+// `hubrules map --as-batches`: the HubSpot batch/create requests the bookings would produce
+// against an empty CRM — companies first, then contacts, at most 100 inputs a request, a
+// record that duplicates an earlier one (by the block's dedupe keys) left out, as a duplicate is
+// neither created nor updated.
+#include <string>
+#include <vector>
+
+#include "engine/evaluation.hpp"
+#include "runtime/dedupe_index.hpp"
+
+namespace hubrules::runtime {
+
+class BatchPreview {
+ public:
+  static constexpr std::size_t batch_size = 100;
+
+  explicit BatchPreview(const engine::Plan& plan) : plan_(plan) {}
+  void add(const engine::Evaluation& e);
+  // One line per request: {"method":"POST","path":"/crm/v3/objects/…/batch/create","body":{"inputs":[…]}}
+  std::string render() const;
+
+ private:
+  struct ObjectBatches {
+    DedupeIndex index;
+    std::vector<std::string> inputs;  // {"properties":{…}} each
+    std::size_t duplicates = 0;
+  };
+  void add_record(const engine::BlockPlan& block, const engine::RecordResult& r, ObjectBatches& out);
+  static void render_object(std::string& out, const std::string& object, const ObjectBatches& b);
+
+  const engine::Plan& plan_;
+  ObjectBatches companies_;
+  ObjectBatches contacts_;
+};
+
+}  // namespace hubrules::runtime

@@ -1,0 +1,28 @@
+#pragma once
+// `hubrules map`: evaluates a plan on every line of an NDJSON stream and writes one JSON line per
+// input line, in input order, spreading each chunk over threads.
+#include <cstddef>
+
+#include "engine/plan.hpp"
+
+namespace hubrules::runtime {
+
+struct MapStats {
+  std::size_t lines = 0;
+  std::size_t with_records = 0;
+  std::size_t skipped = 0;
+  std::size_t errors = 0;
+  std::size_t bytes = 0;
+
+  MapStats& operator+=(const MapStats& o) {
+    lines += o.lines, with_records += o.with_records, skipped += o.skipped, errors += o.errors;
+    return *this;
+  }
+};
+
+MapStats map_bookings(const engine::PlanPtr& plan, int in_fd, int out_fd, unsigned threads);
+
+// Writes all of [data, data+size) to fd; throws std::runtime_error on failure.
+void write_all(int fd, const char* data, std::size_t size);
+
+}  // namespace hubrules::runtime

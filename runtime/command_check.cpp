@@ -1,0 +1,35 @@
+// hubrules check RULES [--schema DIR]: every diagnostic of a rule file, exit 1 on errors.
+#include <cstdio>
+#include <iostream>
+
+#include "runtime/command_line.hpp"
+#include "runtime/commands.hpp"
+#include "runtime/rules_loader.hpp"
+
+namespace hubrules::runtime {
+
+int run_check(const Args& args) {
+  const CommandLine cl(args, {"schema"}, {});
+  if (cl.positionals().empty()) throw UsageError("check needs a rule file: hubrules check RULES [--schema DIR]");
+  const engine::HubSpotSchema& schema = schema_for(cl.value("schema"));
+  int status = 0;
+  for (const std::string& path : cl.positionals()) {
+    const LoadedRules rules = load_rules(path, schema);
+    std::cerr << rules.rendered;
+    std::size_t errors = 0, warnings = 0;
+    for (const auto& d : rules.compilation.diagnostics) (d.severity == grammar::Severity::error ? errors : warnings)++;
+    if (errors > 0) {
+      std::cerr << path << ": " << errors << " error" << (errors == 1 ? "" : "s") << ", " << warnings << " warning"
+                << (warnings == 1 ? "" : "s") << "\n";
+      status = 1;
+      continue;
+    }
+    const engine::Plan& plan = *rules.compilation.plan;
+    std::cout << path << ": ok — contacts: " << plan.contacts.properties.size()
+              << " properties, companies: " << plan.companies.properties.size() << " properties"
+              << (warnings ? ", " + std::to_string(warnings) + " warning" + (warnings == 1 ? "" : "s") : "") << "\n";
+  }
+  return status;
+}
+
+}  // namespace hubrules::runtime

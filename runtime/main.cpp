@@ -1,0 +1,49 @@
+// hubrules: a thin main over the runtime's commands.
+#include <iostream>
+#include <map>
+#include <string>
+
+#include "runtime/command_line.hpp"
+#include "runtime/commands.hpp"
+#include "runtime/logging.hpp"
+
+namespace {
+
+constexpr const char* usage = R"(hubrules — HubSpot records from TimeRex bookings, by rule files
+
+usage:
+  hubrules check RULES… [--schema DIR]        check rule files against the HubSpot schema
+  hubrules map RULES [BOOKINGS|-] [--threads N] [--as-batches] [--schema DIR]
+                                              map NDJSON bookings to records, one JSON line each
+  hubrules test PATH… [--functions]           run rule tests (*.test files; folders are searched)
+  hubrules functions [--markdown]             list the standard functions with their examples
+
+exit status: 0 success, 1 errors found, 2 usage error
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace hubrules::runtime;
+  setup_logging();
+  const std::map<std::string, int (*)(const Args&)> commands = {
+      {"check", run_check}, {"map", run_map}, {"test", run_test}, {"functions", run_functions}};
+  if (argc < 2 || std::string(argv[1]) == "help" || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+    std::cout << usage;
+    return argc < 2 ? 2 : 0;
+  }
+  const auto it = commands.find(argv[1]);
+  if (it == commands.end()) {
+    std::cerr << "hubrules: unknown command `" << argv[1] << "`\n\n" << usage;
+    return 2;
+  }
+  try {
+    return it->second(Args(argv + 2, argv + argc));
+  } catch (const UsageError& e) {
+    std::cerr << "hubrules " << argv[1] << ": " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "hubrules " << argv[1] << ": " << e.what() << "\n";
+    return 1;
+  }
+}
