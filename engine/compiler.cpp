@@ -163,7 +163,7 @@ bool RulesChecker::postable(const grammar::Assignment& a, const ObjectSchema& sc
     return false;
   }
   if (p.type != "string" && p.type != "number") {
-    report("E201", a.property.span, "`" + name + "` is a " + p.type + " property; hubrules posts string and number properties",
+    report("E201", a.property.span, "`" + name + "` is " + (std::string_view("aeiou").find(p.type.empty() ? 'x' : p.type[0]) != std::string_view::npos ? "an " : "a ") + p.type + " property; hubrules posts string and number properties",
            "map the value to a string or number property instead");
     return false;
   }
