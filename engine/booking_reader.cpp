@@ -1,6 +1,7 @@
 #include "engine/booking_reader.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "engine/text/decimal.hpp"
 #include "engine/text/whitespace.hpp"
@@ -22,12 +23,6 @@ std::string_view json_type_name(od::json_type t) {
   return "a value";
 }
 
-const ReadNode::Child* find_key(const ReadNode& node, std::string_view key) {
-  for (const auto& c : node.children)
-    if (c.index < 0 && c.key == key) return &c;
-  return nullptr;
-}
-
 const ReadNode::Child* find_index(const ReadNode& node, long index) {
   for (const auto& c : node.children)
     if (c.index == index) return &c;
@@ -36,9 +31,31 @@ const ReadNode::Child* find_index(const ReadNode& node, long index) {
 
 std::int32_t find_slot(const std::vector<KeyedSlot>& slots, std::string_view key) {
   for (const auto& s : slots)
-    if (s.key == key) return s.slot;
+    if (s.key.size() == key.size() && !key.empty() && s.key[0] == key[0] && s.key == key) return s.slot;
   return -1;
 }
+
+// A field's key, compared without copying it while the document has no backslash at all (so no
+// key holds an escape); otherwise unescaped first.
+class FieldKey {
+ public:
+  simdjson::error_code read(od::field& field, bool escaped) {
+    raw_ = field.key().raw();
+    escaped_ = escaped;
+    return escaped ? field.unescaped_key().get(unescaped_) : simdjson::SUCCESS;
+  }
+  // The padding after every document makes reading name.size() bytes past a short key safe.
+  bool is(std::string_view name) const {
+    if (escaped_) return unescaped_ == name;
+    return !name.empty() && raw_[0] == name[0] && raw_[name.size()] == '"' &&
+           std::memcmp(raw_, name.data(), name.size()) == 0;
+  }
+
+ private:
+  const char* raw_ = nullptr;
+  std::string_view unescaped_;
+  bool escaped_ = false;
+};
 
 Value trimmed_text(std::string_view s) {
   s = text::trim(s);
@@ -52,15 +69,16 @@ bool BookingReader::json_error(simdjson::error_code e) {
   return false;
 }
 
-bool BookingReader::shape(const std::string& path, std::string_view expected, ovalue v) {
+bool BookingReader::shape(std::string_view path, std::string_view expected, ovalue v) {
   od::json_type t;
   if (auto e = v.type().get(t)) return json_error(e);
   error_->code = "R002";
-  error_->message = path + " is " + std::string(json_type_name(t)) + ", expected " + std::string(expected);
+  error_->message = std::string(path) + " is " + std::string(json_type_name(t)) + ", expected " + std::string(expected);
   return false;
 }
 
-bool BookingReader::read(od::document& doc, Value* slots, Arena& arena, ReadError& error) {
+bool BookingReader::read(od::document& doc, bool escaped_keys, Value* slots, Arena& arena, ReadError& error) {
+  escaped_ = escaped_keys;
   slots_ = slots;
   arena_ = &arena;
   error_ = &error;
@@ -85,15 +103,19 @@ bool BookingReader::read(od::document& doc, Value* slots, Arena& arena, ReadErro
 }
 
 bool BookingReader::walk_fields(od::object obj, const ReadNode& node) {
-  for (auto field : obj) {
-    if (field.error()) return json_error(field.error());
-    std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return json_error(e);
-    const ReadNode::Child* child = find_key(node, key);
+  for (auto result : obj) {
+    od::field field;
+    if (auto e = std::move(result).get(field)) return json_error(e);
+    FieldKey key;
+    if (auto e = key.read(field, escaped_)) return json_error(e);
+    const ReadNode::Child* child = nullptr;
+    for (const auto& c : node.children)
+      if (c.index < 0 && key.is(c.key)) {
+        child = &c;
+        break;
+      }
     if (child == nullptr) continue;  // On-Demand skips the value when the loop moves on
-    ovalue v;
-    if (auto e = field.value().get(v)) return json_error(e);
-    if (!walk(v, plan_.read_tree[child->node])) return false;
+    if (!walk(field.value(), plan_.read_tree[child->node])) return false;
   }
   return true;
 }
@@ -126,7 +148,7 @@ bool BookingReader::walk_array(ovalue v, const ReadNode& node) {
   return true;
 }
 
-bool BookingReader::scalar(ovalue v, const std::string& path, Value& out) {
+bool BookingReader::scalar(ovalue v, std::string_view path, Value& out) {
   od::json_type t;
   if (auto e = v.type().get(t)) return json_error(e);
   switch (t) {
@@ -217,18 +239,19 @@ bool BookingReader::form_entry(ovalue entry) {
   std::int32_t by_type = -1, by_label = -1;
   bool seen_type = false, seen_label = false;
   Value value;
-  for (auto field : obj) {
-    if (field.error()) return json_error(field.error());
-    std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return json_error(e);
-    ovalue v;
-    if (auto e = field.value().get(v)) return json_error(e);
-    if (key == "field_type" || key == "label") {
+  for (auto result : obj) {
+    od::field field;
+    if (auto e = std::move(result).get(field)) return json_error(e);
+    FieldKey key;
+    if (auto e = key.read(field, escaped_)) return json_error(e);
+    ovalue v = field.value();
+    const bool is_type = key.is("field_type");
+    if (is_type || key.is("label")) {
       std::string_view s;
       const bool is_text = v.get_string().get(s) == simdjson::SUCCESS;
-      if (key == "field_type") seen_type = true, by_type = is_text ? find_slot(plan_.answers_by_type, s) : -1;
+      if (is_type) seen_type = true, by_type = is_text ? find_slot(plan_.answers_by_type, s) : -1;
       else seen_label = true, by_label = is_text ? find_slot(plan_.answers_by_label, s) : -1;
-    } else if (key == "value") {
+    } else if (key.is("value")) {
       // TimeRex sends field_type and label first: an unwanted (often long) value is skipped.
       if (seen_type && seen_label && by_type < 0 && by_label < 0) continue;
       if (!answer_value(v, value)) return false;
@@ -251,16 +274,17 @@ bool BookingReader::url_params(ovalue v, const ReadNode& node) {
     if (auto e = element.get(item)) return json_error(e);
     od::object obj;
     if (item.get_object().get(obj) != simdjson::SUCCESS) return shape("booking.event.url_params[]", "an object", item);
-    for (auto field : obj) {
-      if (field.error()) return json_error(field.error());
-      std::string_view key;
-      if (auto e = field.unescaped_key().get(key)) return json_error(e);
-      const std::int32_t slot = find_slot(plan_.url_params, key);
+    for (auto result : obj) {
+      od::field field;
+      if (auto e = std::move(result).get(field)) return json_error(e);
+      FieldKey key;
+      if (auto e = key.read(field, escaped_)) return json_error(e);
+      std::int32_t slot = -1;
+      for (const auto& p : plan_.url_params)
+        if (key.is(p.key)) slot = p.slot;
       if (slot < 0) continue;
-      ovalue pv;
-      if (auto e = field.value().get(pv)) return json_error(e);
       Value param;
-      if (!scalar(pv, "booking.event.url_params[]." + std::string(key), param)) return false;
+      if (!scalar(field.value(), "booking.event.url_params[] value", param)) return false;
       assign_first(slot, param.kind == Kind::string ? trimmed_text(param.text) : param);
     }
   }

@@ -21,26 +21,28 @@ class BookingReader {
  public:
   explicit BookingReader(const Plan& plan) : plan_(plan), assigned_(plan.slot_count) {}
 
-  // Fills slots (plan.slot_count entries, reset to null by the caller).
-  bool read(simdjson::ondemand::document& doc, Value* slots, Arena& arena, ReadError& error);
+  // Fills slots (plan.slot_count entries, reset to null by the caller). escaped_keys: whether
+  // the document holds a backslash, so that a key may need unescaping.
+  bool read(simdjson::ondemand::document& doc, bool escaped_keys, Value* slots, Arena& arena, ReadError& error);
 
  private:
   using ovalue = simdjson::ondemand::value;
   bool walk_array(ovalue v, const ReadNode& node);
   bool walk(ovalue v, const ReadNode& node);
   bool walk_fields(simdjson::ondemand::object obj, const ReadNode& node);
-  bool scalar(ovalue v, const std::string& path, Value& out);
+  bool scalar(ovalue v, std::string_view path, Value& out);
   bool answer_value(ovalue v, Value& out);
   bool form_answers(ovalue v, const ReadNode& node);
   bool form_entry(ovalue entry);
   bool url_params(ovalue v, const ReadNode& node);
   void assign_first(std::int32_t slot, Value v);
-  bool shape(const std::string& path, std::string_view expected, ovalue v);
+  bool shape(std::string_view path, std::string_view expected, ovalue v);
   bool json_error(simdjson::error_code e);
 
   const Plan& plan_;
   std::vector<unsigned char> assigned_;    // first answer wins
   std::vector<std::string_view> parts_;   // scratch for joining array answers
+  bool escaped_ = false;
   Value* slots_ = nullptr;
   Arena* arena_ = nullptr;
   ReadError* error_ = nullptr;

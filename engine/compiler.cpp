@@ -5,6 +5,7 @@
 
 #include "engine/expression_compiler.hpp"
 #include "engine/suggest.hpp"
+#include "engine/text/json_writer.hpp"
 #include "grammar/parser.hpp"
 
 namespace hubrules::engine {
@@ -152,7 +153,9 @@ void RulesChecker::assignment(const grammar::Assignment& a, const ObjectSchema& 
   if (!numeric && value.type == Type::boolean)
     report("E207", a.value->span, "`" + name + "` is a string property, but this value is a boolean",
            "choose the text with `if … then \"yes\" else \"no\"`");
-  block.properties.push_back({name, numeric, value.node});
+  std::string json_key;
+  text::append_json_string(json_key, name);
+  block.properties.push_back({name, numeric, value.node, json_key + ":"});
 }
 
 bool RulesChecker::postable(const grammar::Assignment& a, const ObjectSchema& schema, const PropertyDefinition& p) {

@@ -1,6 +1,7 @@
 #include "engine/evaluator.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "engine/text/decimal.hpp"
 #include "engine/text/whitespace.hpp"
@@ -13,6 +14,7 @@ Evaluator::Evaluator(PlanPtr plan)
       slots_(plan_->slot_count),
       let_values_(plan_->lets.size()),
       let_done_(plan_->lets.size()),
+      arg_stack_(plan_->operands.size() + 1),
       context_(arena_, slots_.data(), plan_->free_mail) {}
 
 bool Evaluator::read(const char* json, std::size_t len, std::size_t capacity, ReadError& error) {
@@ -26,7 +28,8 @@ bool Evaluator::read(const char* json, std::size_t len, std::size_t capacity, Re
     error.message = e == simdjson::EMPTY ? "empty line, expected a booking" : std::string("not valid JSON: ") + simdjson::error_message(e);
     return false;
   }
-  return reader_.read(doc, slots_.data(), arena_, error);
+  const bool escaped = std::memchr(json, '\\', len) != nullptr;
+  return reader_.read(doc, escaped, slots_.data(), arena_, error);
 }
 
 const Evaluation& Evaluator::evaluate(const char* json, std::size_t len, std::size_t capacity) {
@@ -121,11 +124,15 @@ Value Evaluator::eval(std::uint32_t node) {
   return Value::null();
 }
 
+// Arguments live on a stack sized for the plan, so a call costs no initialisation of unused space.
 Value Evaluator::eval_call(const PlanNode& n) {
-  Value args[variadic];
+  Value* args = arg_stack_.data() + arg_top_;
+  arg_top_ += n.argc;
   const std::uint32_t* ops = plan_->operands.data() + n.index;
   for (std::uint8_t i = 0; i < n.argc; ++i) args[i] = eval(ops[i]);
-  return n.function->impl(std::span<const Value>(args, n.argc), n.site, context_);
+  const Value result = n.function->impl(std::span<const Value>(args, n.argc), n.site, context_);
+  arg_top_ -= n.argc;
+  return result;
 }
 
 }  // namespace hubrules::engine

@@ -43,6 +43,8 @@ class Evaluator {
   std::vector<Value> slots_;
   std::vector<Value> let_values_;
   std::vector<unsigned char> let_done_;
+  std::vector<Value> arg_stack_;  // every call's arguments fit: nesting never exceeds the operands
+  std::size_t arg_top_ = 0;
   EvalContext context_;
   Evaluation result_;
 };

@@ -12,8 +12,7 @@ void append_properties_object(std::string& out, const RecordResult& r) {
   for (const PropertyValue& p : r.properties) {
     if (!first) out += ',';
     first = false;
-    append_json_string(out, p.property->name);
-    out += ':';
+    out += p.property->json_key;
     if (p.value.kind == Kind::number) out += p.value.text;
     else append_json_string(out, p.value.text);
   }

@@ -28,6 +28,7 @@ struct PropertyPlan {
   std::string name;
   bool numeric = false;  // a HubSpot number property: posted as a JSON number
   std::uint32_t node = 0;
+  std::string json_key;  // "name": — written once here, not escaped for every booking
 };
 
 struct BlockPlan {

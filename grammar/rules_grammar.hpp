@@ -84,10 +84,10 @@ struct operand : primary {};
 struct comparison : seq<primary, opt<sp, sor<equal_op, not_equal_op>, sp, must<operand>>> {};
 struct negated;
 struct negation : sor<seq<kw_not, sp, must<negated>>, comparison> {};
-struct negated : negation {};
+struct negated : seq<negation> {};  // seq<>: a node of its own (a derived rule is not one)
 struct conjunction : seq<negation, star<sp, kw_and, sp, must<negation>>> {};
 struct disjunction : seq<conjunction, star<sp, kw_or, sp, must<conjunction>>> {};
-struct expression : disjunction {};
+struct expression : seq<disjunction> {};  // seq<>: a disjunction node of its own
 
 // --- statements
 struct version_number : plus<digit> {};

@@ -51,18 +51,15 @@ void map_part(Worker& w, const Part& part, const char* readable) {
   for_each_line(part.begin, part.end, part.first_line, [&](std::size_t line, const char* p, std::size_t len) {
     const engine::Evaluation& r = w.evaluator.evaluate(p, len, static_cast<std::size_t>(readable - p));
     engine::append_map_line(w.out, line, r);
-    ++w.stats.lines;
-    if (r.outcome == engine::Outcome::records) ++w.stats.with_records;
-    else if (r.outcome == engine::Outcome::skipped) ++w.stats.skipped;
-    else ++w.stats.errors;
+    w.stats.count(r.outcome);
   });
 }
 
 // Cuts a chunk into up to n parts of about equal size, at line boundaries.
-std::vector<Part> split(const Chunk& c, std::size_t n) {
+std::vector<Part> split(const Chunk& c, std::size_t first_line, std::size_t n) {
   std::vector<Part> parts;
   const char* p = c.begin;
-  std::size_t line = c.first_line;
+  std::size_t line = first_line;
   const auto share = static_cast<std::size_t>(c.end - c.begin) / n + 1;
   while (p < c.end) {
     const char* cut = std::min(c.end, p + share);
@@ -86,8 +83,9 @@ MapStats map_bookings(const engine::PlanPtr& plan, int in_fd, int out_fd, unsign
   NdjsonChunks chunks(in_fd, bytes_per_thread * threads);
   MapStats total;
   while (auto chunk = chunks.next()) {
-    const std::vector<Part> parts = threads == 1 ? std::vector<Part>{{chunk->begin, chunk->end, chunk->first_line}}
-                                                 : split(*chunk, threads);
+    const std::size_t first_line = total.lines + 1;
+    const std::vector<Part> parts = threads == 1 ? std::vector<Part>{{chunk->begin, chunk->end, first_line}}
+                                                 : split(*chunk, first_line, threads);
     std::vector<std::thread> running;
     for (std::size_t i = 1; i < parts.size(); ++i)
       running.emplace_back(map_part, std::ref(*workers[i]), std::cref(parts[i]), chunk->readable);

@@ -3,6 +3,7 @@
 // input line, in input order, spreading each chunk over threads.
 #include <cstddef>
 
+#include "engine/evaluation.hpp"
 #include "engine/plan.hpp"
 
 namespace hubrules::runtime {
@@ -14,6 +15,12 @@ struct MapStats {
   std::size_t errors = 0;
   std::size_t bytes = 0;
 
+  void count(engine::Outcome o) {
+    ++lines;
+    if (o == engine::Outcome::records) ++with_records;
+    else if (o == engine::Outcome::skipped) ++skipped;
+    else ++errors;
+  }
   MapStats& operator+=(const MapStats& o) {
     lines += o.lines, with_records += o.with_records, skipped += o.skipped, errors += o.errors;
     return *this;

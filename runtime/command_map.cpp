@@ -34,16 +34,16 @@ MapStats preview_batches(const engine::PlanPtr& plan, int fd) {
   NdjsonChunks chunks(fd, 8 << 20);
   MapStats stats;
   while (auto c = chunks.next()) {
-    for_each_line(c->begin, c->end, c->first_line, [&](std::size_t line, const char* p, std::size_t len) {
+    for_each_line(c->begin, c->end, stats.lines + 1, [&](std::size_t line, const char* p, std::size_t len) {
       const engine::Evaluation& e = evaluator.evaluate(p, len, static_cast<std::size_t>(c->readable - p));
-      ++stats.lines;
+      stats.count(e.outcome);
       if (e.outcome == engine::Outcome::error) {
-        ++stats.errors;
         spdlog::warn("line {}: error[{}]: {}", line, e.error_code, e.error_message);
       }
       preview.add(e);
     });
   }
+  stats.bytes = chunks.bytes_read();
   const std::string out = preview.render();
   write_all(STDOUT_FILENO, out.data(), out.size());
   return stats;

@@ -43,11 +43,7 @@ std::optional<Chunk> NdjsonChunks::next() {
       continue;
     }
     consumed_ = end;
-    Chunk c{data, data + end, data + buffer_.size(), next_line_};
-    for (const char* p = data; (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(data + end - p)))) != nullptr; ++p)
-      ++next_line_;
-    if (end > 0 && data[end - 1] != '\n') ++next_line_;
-    return c;
+    return Chunk{data, data + end, data + buffer_.size()};
   }
 }
 

@@ -11,7 +11,6 @@ struct Chunk {
   const char* begin;
   const char* end;        // one past the last line's '\n' (or the end of input)
   const char* readable;   // the buffer is readable up to here: simdjson's capacity limit
-  std::size_t first_line; // 1-based number of the chunk's first line
 };
 
 class NdjsonChunks {
@@ -29,12 +28,12 @@ class NdjsonChunks {
   std::vector<char> buffer_;
   std::size_t size_ = 0;      // bytes of input in the buffer
   std::size_t consumed_ = 0;  // bytes handed out by the last chunk
-  std::size_t next_line_ = 1;
   std::size_t total_ = 0;
   bool eof_ = false;
 };
 
-// Calls f(line_number, begin, length, readable_end) for each line of [begin, end).
+// Calls f(line_number, begin, length) for each line of [begin, end), numbering from first_line;
+// returns the number of lines.
 template <typename F>
 std::size_t for_each_line(const char* begin, const char* end, std::size_t first_line, F&& f);
 

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages hubrules builds with, only those that are missing.
+# Run as root (or with sudo available) on Debian 12 or newer.
+set -euo pipefail
+
+packages=(build-essential cmake ninja-build pkg-config tao-pegtl-dev libsimdjson-dev libboost-dev
+          libspdlog-dev libfmt-dev catch2 librapidcheck-dev libsqlite3-dev libssl-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+echo "Installing: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The README's first command: installs what is missing, builds hubrules (Release) and runs the
+# main job on the bundled sample bookings with rules/timerex.rules.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build --target hubrules
+
+echo
+echo "== hubrules check rules/timerex.rules"
+build/hubrules check rules/timerex.rules
+echo
+echo "== hubrules map rules/timerex.rules rules/samples/timerex-bookings.ndjson"
+build/hubrules map rules/timerex.rules rules/samples/timerex-bookings.ndjson
