@@ -98,22 +98,25 @@ class Mapper {
 
  private:
   // ---- extraction: one pass over the document --------------------------------------------------
-  // False when the line is not JSON or has the wrong shape; emit_bad tells which.
+  // False when the line is not JSON or has the wrong shape; emit_bad tells which. The shape rules
+  // (bench/README.md): the root is an object; event, when present and not null, an object;
+  // event.id and webhook_type single values; event.form, when present and not null, an array of
+  // objects whose values are single values or arrays of single values.
   bool extract(const char* p, std::size_t len, std::size_t capacity) {
     confirmed_ = false;
-    has_id_ = false;
+    reset_event();
     od::document doc;
     if (parser_.iterate(p, len, capacity).get(doc)) return false;
     od::object root;
     if (doc.get_object().get(root)) return false;
-    bool has_event = false;
     for (auto field_result : root) {
       od::field field;
-      if (std::move(field_result).get(field)) return false;
-      const od::raw_json_string key = field.key();
+      string_view key;
+      if (std::move(field_result).get(field) || !key_of(field, key)) return false;
       if (key == "webhook_type") {
         od::json_type type;
         if (field.value().type().get(type)) return false;
+        if (type == od::json_type::object || type == od::json_type::array) return false;
         confirmed_ = false;
         if (type == od::json_type::string) {
           string_view s;
@@ -121,23 +124,41 @@ class Mapper {
           confirmed_ = s == "event_confirmed";
         }
       } else if (key == "event") {
-        has_event = true;
-        if (!extract_event(field.value())) return false;
+        reset_event();  // a repeated key: the last one counts, as in jq and JSON.parse
+        od::json_type type;
+        if (field.value().type().get(type)) return false;
+        if (type == od::json_type::null) continue;  // no event: no id, no answers
+        if (type != od::json_type::object || !extract_event(field.value())) return false;
       }
     }
     // Walked to the end of the root object: anything after it is trailing content.
-    return has_event && doc.current_location().error() == simdjson::OUT_OF_BOUNDS;
+    return doc.current_location().error() == simdjson::OUT_OF_BOUNDS;
+  }
+
+  void reset_event() noexcept {
+    has_id_ = false;
+    for (int s = 0; s < kSlotCount; ++s) found_[s] = false, answer_[s] = {};
+  }
+
+  // The key as text: a view of the input when it has no escape (nearly always), else unescaped.
+  static bool key_of(od::field& field, string_view& out) {
+    const char* const begin = field.key().raw();
+    for (const char* q = begin;; ++q) {
+      if (*q == '"') {
+        out = {begin, std::size_t(q - begin)};
+        return true;
+      }
+      if (*q == '\\') return !field.unescaped_key().get(out);
+    }
   }
 
   bool extract_event(od::value value) {
     od::object event;
-    if (value.get_object().get(event)) return false;  // event is not an object
-    has_id_ = false;
-    for (int s = 0; s < kSlotCount; ++s) found_[s] = false, answer_[s] = {};
+    if (value.get_object().get(event)) return false;
     for (auto field_result : event) {
       od::field field;
-      if (std::move(field_result).get(field)) return false;
-      const od::raw_json_string key = field.key();
+      string_view key;
+      if (std::move(field_result).get(field) || !key_of(field, key)) return false;
       if (key == "id") {
         od::json_type type;
         if (field.value().type().get(type)) return false;
@@ -149,13 +170,15 @@ class Mapper {
           id_ = trim_json_space_right(field.value().raw_json_token());
           if (!text::is_json_number(id_)) return false;
           has_id_ = true;
+        } else if (type == od::json_type::object || type == od::json_type::array) {
+          return false;
         }
       } else if (key == "form") {
+        for (int s = 0; s < kSlotCount; ++s) found_[s] = false, answer_[s] = {};
         od::json_type type;
         if (field.value().type().get(type)) return false;
-        if (type == od::json_type::null) continue;  // null form: no answers
-        if (type != od::json_type::array) return false;
-        if (!extract_form(field.value())) return false;
+        if (type == od::json_type::null) continue;  // no answers
+        if (type != od::json_type::array || !extract_form(field.value())) return false;
       }
     }
     return true;
@@ -171,16 +194,17 @@ class Mapper {
       bool has_type = false, has_label = false;
       for (auto field_result : entry) {
         od::field field;
-        if (std::move(field_result).get(field)) return false;
-        const od::raw_json_string key = field.key();
+        string_view key;
+        if (std::move(field_result).get(field) || !key_of(field, key)) return false;
         if (key == "field_type") {
           if (!optional_string(field.value(), field_type, has_type)) return false;
         } else if (key == "label") {
           if (!optional_string(field.value(), label, has_label)) return false;
         } else if (key == "value") {
-          // Field order is free; when both keys came first, skip answers nobody reads.
-          if (has_type && has_label && !wanted(field_type, label)) continue;
-          if (!answer_text(field.value(), answer)) return false;
+          // Field order is free; when both keys came first, answers nobody reads are only
+          // checked for their shape, not unescaped or copied.
+          const bool read = !(has_type && has_label && !wanted(field_type, label));
+          if (!answer_text(field.value(), read, answer)) return false;
         }
       }
       if (has_type) take(slot_for_type(field_type), answer);
@@ -209,9 +233,10 @@ class Mapper {
   }
 
   // The answer as text, untrimmed: a string as is, a number as its JSON text, a boolean as
-  // true/false, an array joined with ";" (nested arrays, objects and nulls as ""); null and
-  // objects give an empty view (absent).
-  bool answer_text(od::value value, string_view& out) {
+  // true/false, an array's non-null items so joined with ";"; null gives an empty view (absent).
+  // An object, or an array holding an array or object, is the wrong shape. With read false the
+  // shape is checked and out left empty.
+  bool answer_text(od::value value, bool read, string_view& out) {
     od::json_type type;
     if (value.type().get(type)) return false;
     switch (type) {
@@ -223,11 +248,14 @@ class Mapper {
         bool first = true;
         for (auto item_result : items) {
           od::value item;
-          if (std::move(item_result).get(item)) return false;
+          od::json_type item_type;
+          if (std::move(item_result).get(item) || item.type().get(item_type)) return false;
+          if (item_type == od::json_type::object || item_type == od::json_type::array) return false;
+          if (item_type == od::json_type::null || !read) continue;
           if (!first) begin[n++] = ';';
           first = false;
           string_view s;
-          if (!scalar_text(item, s)) return false;
+          if (!scalar_text(item, item_type, s)) return false;
           std::memcpy(begin + n, s.data(), s.size());
           n += s.size();
         }
@@ -236,17 +264,17 @@ class Mapper {
         return true;
       }
       case od::json_type::object:
+        return false;
       case od::json_type::null:
         out = {};
         return true;
       default:
-        return scalar_text(value, out);
+        if (!read) return true;
+        return scalar_text(value, type, out);
     }
   }
 
-  static bool scalar_text(od::value value, string_view& out) {
-    od::json_type type;
-    if (value.type().get(type)) return false;
+  static bool scalar_text(od::value value, od::json_type type, string_view& out) {
     switch (type) {
       case od::json_type::string:
         return !value.get_string().get(out);
@@ -259,7 +287,7 @@ class Mapper {
         out = b ? "true" : "false";
         return true;
       }
-      default:  // null, or an array or object inside an array
+      default:
         out = {};
         return true;
     }
@@ -355,38 +383,49 @@ class Mapper {
     out += "}}\n";
   }
 
+  // Which shape rule a valid JSON document breaks; sets the booking id when event.id is readable.
+  // Repeated keys: the last one counts, as in jq and JSON.parse.
   const char* shape_error(simdjson::dom::element root) {
+    using simdjson::dom::element;
+    const auto single = [](element v) { return !v.is_object() && !v.is_array(); };
     if (!root.is_object()) return "the booking is not a JSON object";
-    simdjson::dom::element event;
-    bool has_event = false;
+    element event, webhook_type;
+    bool has_event = false, has_webhook_type = false;
     const simdjson::dom::object root_object = root.get_object().value_unsafe();
-    for (auto [key, value] : root_object)
-      if (key == "event") event = value, has_event = true;  // the last one, as JSON.parse and jq do
-    if (!has_event || !event.is_object()) return "event is not an object";
-    simdjson::dom::element form;
+    for (auto [key, value] : root_object) {
+      if (key == "event") event = value, has_event = true;
+      if (key == "webhook_type") webhook_type = value, has_webhook_type = true;
+    }
+    element form;
     bool has_form = false;
-    const simdjson::dom::object event_object = event.get_object().value_unsafe();
-    for (auto [key, value] : event_object) {
-      if (key == "id") {
-        if (value.is_string()) {
-          id_ = value.get_string().value_unsafe();
-          has_id_ = true;
-        } else if (value.is_number()) {
-          id_store_ = simdjson::minify(value);
-          id_ = id_store_;
-          has_id_ = true;
-        } else {
-          has_id_ = false;
+    if (has_event && !event.is_null()) {
+      if (!event.is_object()) return "event is not an object";
+      const simdjson::dom::object event_object = event.get_object().value_unsafe();
+      for (auto [key, value] : event_object) {
+        if (key == "id") {
+          has_id_ = value.is_string() || value.is_number();
+          if (!single(value)) return "event.id is not a single value";
+          if (value.is_string()) id_ = value.get_string().value_unsafe();
+          if (value.is_number()) id_ = id_store_ = simdjson::minify(value);
+        } else if (key == "form") {
+          form = value, has_form = true;
         }
-      } else if (key == "form") {
-        form = value, has_form = true;
       }
     }
-    if (has_form && !form.is_null()) {
-      if (!form.is_array()) return "event.form is not an array";
-      const simdjson::dom::array entries = form.get_array().value_unsafe();
-      for (simdjson::dom::element entry : entries)
-        if (!entry.is_object()) return "an entry of event.form is not an object";
+    if (has_webhook_type && !single(webhook_type)) return "webhook_type is not a single value";
+    if (!has_form || form.is_null()) return "the booking has a shape this program does not read";
+    if (!form.is_array()) return "event.form is not an array";
+    const simdjson::dom::array entries = form.get_array().value_unsafe();
+    for (element entry : entries) {
+      if (!entry.is_object()) return "an entry of event.form is not an object";
+      element value;
+      if (entry.at_key("value").get(value)) continue;
+      if (value.is_object()) return "an answer (event.form[].value) is an object";
+      if (value.is_array()) {
+        const simdjson::dom::array items = value.get_array().value_unsafe();
+        for (element item : items)
+          if (!single(item)) return "an answer (event.form[].value) holds an array or object";
+      }
     }
     return "the booking has a shape this program does not read";
   }

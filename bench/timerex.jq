@@ -16,12 +16,12 @@ def trim:
   then sub("\\A[ \t\n\u000b\f\r\u3000]+"; "") | sub("[ \t\n\u000b\f\r\u3000]+\\z"; "")
   else . end;
 
-# An answer as text: a string as is, a number or boolean as its JSON text, an array joined with
-# ";" (null, array and object elements as ""); trimmed; empty, null or an object means absent (null).
-def scalar_text: if type == "string" then . elif type == "number" or type == "boolean" then tojson else "" end;
+# An answer as text: a string as is, a number or boolean as its JSON text, an array's non-null
+# items so joined with ";"; trimmed; empty or null means absent (null). Objects never get here.
+def scalar_text: if type == "string" then . else tojson end;
 def answer_text:
   (if type == "string" then .
-   elif type == "array" then map(scalar_text) | join(";")
+   elif type == "array" then map(select(. != null) | scalar_text) | join(";")
    elif type == "number" or type == "boolean" then tojson
    else null end)
   | if . == null then null else trim | if . == "" then null else . end end;
@@ -39,7 +39,8 @@ def has_cjk: test("[\u3040-\u30ff\u4e00-\u9fff]");
 # {given, family}: blanks collapse; one token is the family name; a CJK name's first token is the
 # family name, otherwise the last one is.
 def split_name:
-  [splits("[ \t\n\u000b\f\r\u3000]+") | select(. != "")] as $t
+  (if test("[\t\n\u000b\f\r]") then gsub("[\t\n\u000b\f\r]"; " ") else . end
+   | [split("\u3000")[] | split(" ")[] | select(. != "")]) as $t
   | if ($t | length) == 0 then {given: null, family: null}
     elif ($t | length) == 1 then {given: null, family: $t[0]}
     elif has_cjk then {given: ($t[1:] | join(" ")), family: $t[0]}
@@ -52,13 +53,23 @@ def decimal:
   | implode
   | if test("\\A[0-9]+(?:\\.[0-9]+)?\\z") then tonumber else null end;
 
-def nonnull: with_entries(select(.value != null));
+def nonnull: del(.[] | nulls);
 
+# The shape rules, checked before the guard: the root is an object; event, when present and not
+# null, an object; event.id and webhook_type single values (not arrays or objects); event.form,
+# when present and not null, an array of objects whose values are single values or arrays of
+# single values.
+def is_single: type != "object" and type != "array";
 def shape_error:
   if type != "object" then "the booking is not a JSON object"
-  elif (.event | type) != "object" then "event is not an object"
+  elif (.event | . != null and type != "object") then "event is not an object"
+  elif (.event.id | is_single | not) then "event.id is not a single value"
+  elif (.webhook_type | is_single | not) then "webhook_type is not a single value"
   elif (.event.form | . != null and type != "array") then "event.form is not an array"
   elif any(.event.form // [] | .[]; type != "object") then "an entry of event.form is not an object"
+  elif any(.event.form // [] | .[].value;
+           type == "object" or (type == "array" and any(.[]; is_single | not)))
+  then "an answer (event.form[].value) is an object or holds an array or object"
   else null end;
 
 def booking_id:

@@ -90,7 +90,7 @@ Compiled ExpressionCompiler::path(const Expr& e, const grammar::Path& p) {
   if (it == lets_.end()) {
     std::string help;
     if (const auto later = later_lets_.find(root.field); later != later_lets_.end())
-      help = "`" + root.field + "` is defined on line " + std::to_string(later->second) +
+      used_early_.insert(root.field), help = "`" + root.field + "` is defined on line " + std::to_string(later->second) +
              "; move that `let` above its first use";
     else {
       std::vector<std::string_view> names{"booking"};
@@ -185,7 +185,10 @@ Compiled ExpressionCompiler::call(const Expr& e, const grammar::Call& c) {
   PlanNode n{Op::call, 0, static_cast<std::uint32_t>(plan_.operands.size()), f, {}};
   if (f->bind != nullptr) {
     const BindError b = f->bind(c, e.span, *this, n.site);
-    if (!b.code.empty()) error(b.code, b.span, b.message, b.help);
+    if (!b.code.empty()) {
+      error(b.code, b.span, b.message, b.help);
+      for (const auto& a : c.arguments) compile(*a.value);  // still report what is wrong inside them
+    }
     if (n.site.slot < 0) return {add_node({Op::literal, 0, 0, nullptr, {}}), f->result};
     return {add_node(n), f->result};
   }
@@ -218,7 +221,7 @@ void ExpressionCompiler::define_let(const grammar::Name& name, Compiled value) {
 std::vector<const grammar::Name*> ExpressionCompiler::unused_lets() const {
   std::vector<const grammar::Name*> out;
   for (const auto& [n, info] : lets_)
-    if (!info.used) out.push_back(info.name);
+    if (!info.used && !used_early_.count(n)) out.push_back(info.name);
   return out;
 }
 

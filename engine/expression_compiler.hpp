@@ -2,6 +2,7 @@
 // Checks one expression and appends its nodes to a plan: names resolved, functions bound,
 // booking paths added to the read tree, types inferred for the property and condition checks.
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,7 @@ class ExpressionCompiler : public ReadSetBuilder {
   grammar::Diagnostics& diagnostics_;
   std::map<std::string, LetInfo, std::less<>> lets_;
   std::map<std::string, std::uint32_t, std::less<>> later_lets_;
+  std::set<std::string, std::less<>> used_early_;  // lets referred to above their definition
 };
 
 }  // namespace hubrules::engine

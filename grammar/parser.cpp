@@ -1,5 +1,6 @@
 #include "grammar/parser.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "grammar/parse_tree_selector.hpp"
@@ -260,8 +261,17 @@ class RecoveringParser {
     return false;
   }
 
-  // Moves to the next line that can start a statement, or inside a block to the next line.
+  // Moves to the next line that can start a statement; inside a block to the next line, or to a
+  // `}` later on the failed line, which closes the block.
   void resync(bool in_block) {
+    if (in_block) {
+      const std::size_t eol = std::min(text_.find('\n', pos_), text_.size());
+      const std::size_t close = text_.find('}', pos_);
+      if (close < eol) {
+        pos_ = close;
+        return;
+      }
+    }
     for (;;) {
       while (pos_ < text_.size() && text_[pos_] != '\n') ++pos_;
       if (pos_ >= text_.size()) return;

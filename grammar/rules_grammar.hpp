@@ -11,6 +11,9 @@ using namespace tao::pegtl;
 struct comment : seq<one<'#'>, until<at<eolf>>> {};
 struct blank : sor<one<' ', '\t', '\r', '\n'>, comment> {};
 struct sp : star<blank> {};
+// Blanks within a line: what follows `=` or `when` must start on the same line, so a missing
+// expression is reported where it is missing instead of swallowing the next line.
+struct sp_line : star<sor<one<' ', '\t'>, comment>> {};
 
 struct ident_first : ranges<'a', 'z', 'A', 'Z', '_'> {};
 struct ident_other : ranges<'a', 'z', 'A', 'Z', '0', '9', '_'> {};
@@ -95,16 +98,16 @@ struct version_line : seq<kw_rules, sp, must<version_number>> {};
 
 struct let_name : name {};
 struct equals : one<'='> {};
-struct let_statement : seq<kw_let, sp, must<let_name>, sp, must<equals>, sp, must<expression>> {};
-struct guard_statement : seq<kw_when, sp, must<expression>> {};
+struct let_statement : seq<kw_let, sp, must<let_name>, sp, must<equals>, sp_line, must<expression>> {};
+struct guard_statement : seq<kw_when, sp_line, must<expression>> {};
 
 struct object_name : identifier {};
 struct open_block : one<'{'> {};
-struct block_guard : seq<kw_when, sp, must<expression>> {};
+struct block_guard : seq<kw_when, sp_line, must<expression>> {};
 struct block_head : seq<object_name, sp, sor<seq<block_guard, sp, must<open_block>>, open_block>> {};
 
 struct property_name : identifier {};
-struct assignment : seq<property_name, sp, must<equals>, sp, must<expression>> {};
+struct assignment : seq<property_name, sp, must<equals>, sp_line, must<expression>> {};
 struct dedupe_key : identifier {};
 struct dedupe : seq<kw_dedupe, sp, must<kw_by>, sp, must<dedupe_key>, star<sp, kw_or, sp, must<dedupe_key>>> {};
 struct block_item : sor<dedupe, assignment> {};

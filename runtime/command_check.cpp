@@ -25,9 +25,10 @@ int run_check(const Args& args) {
       continue;
     }
     const engine::Plan& plan = *rules.compilation.plan;
-    std::cout << path << ": ok — contacts: " << plan.contacts.properties.size()
-              << " properties, companies: " << plan.companies.properties.size() << " properties"
-              << (warnings ? ", " + std::to_string(warnings) + " warning" + (warnings == 1 ? "" : "s") : "") << "\n";
+    auto count = [](std::size_t n, const char* what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); };
+    std::cout << path << ": ok — contacts: " << count(plan.contacts.properties.size(), "property")
+              << ", companies: " << count(plan.companies.properties.size(), "property")
+              << (warnings ? ", " + count(warnings, "warning") : "") << "\n";
   }
   return status;
 }

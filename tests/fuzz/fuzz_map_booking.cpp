@@ -53,6 +53,7 @@ contacts when present(email) {
   city = concat(id, "-", booking.event.duration, booking.event["x-y"])
   address = join(";", answer(label: "ご興味のある製品"), replace(trim(answer(label: "住所")), " ", "_"))
   state = upper(email_domain(email))
+  zip = coalesce(url_param("a_url_parameter_whose_name_is_longer_than_the_sixty_four_bytes_of_padding"), booking.event["a_key_longer_than_the_sixty_four_bytes_of_simdjson_padding_after_a_document"])
   dedupe by email
 }
 companies when present(company_domain(email)) or booking.event.status != 2 {
@@ -90,7 +91,7 @@ void check_line(Fixture& f, const std::string& out, std::size_t line) {
   simdjson::dom::element e;
   const auto err = f.checker.parse(out).get(e);
   // Digits beyond what a double holds are still JSON, but not for simdjson's DOM.
-  if (err == simdjson::NUMBER_ERROR || err == simdjson::BIGINT_ERROR) return;
+  if (err == simdjson::NUMBER_ERROR) return;
   if (err) {
     std::fprintf(stderr, "invalid output line: %s\n%s", simdjson::error_message(err), out.c_str());
     __builtin_trap();

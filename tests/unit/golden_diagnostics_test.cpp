@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <regex>
 #include <set>
@@ -86,10 +87,10 @@ std::string line_diff(const std::string& expected, const std::string& actual) {
     if (i < a.size() && j < b.size() && a[i] == b[j]) {
       out += "  " + a[i++] + "\n";
       ++j;
-    } else if (j < b.size() && (i == a.size() || lcs[i][j + 1] >= lcs[i + 1][j])) {
-      out += "+ " + b[j++] + "\n";
-    } else {
+    } else if (i < a.size() && (j == b.size() || lcs[i + 1][j] >= lcs[i][j + 1])) {
       out += "- " + a[i++] + "\n";
+    } else {
+      out += "+ " + b[j++] + "\n";
     }
   }
   if (!expected.empty() && expected.back() != '\n') out += "(expected has no final newline)\n";
@@ -150,11 +151,14 @@ TEST_CASE("hubrules check prints the golden diagnostics", "[golden]") {
         WARN("updated " << expected_path.string());
       } else {
         const std::string expected = read_file(expected_path);
-        if (actual != expected)
-          FAIL_CHECK(golden_relative << "/" << name << ": the output differs from "
-                                     << expected_path.filename().string() << " (- expected, + actual):\n"
-                                     << line_diff(expected, actual)
-                                     << "if the new output is right, rerun with HUBRULES_UPDATE_GOLDEN=1");
+        if (actual != expected) {
+          // The diff goes to stderr as it is: Catch would wrap its long lines.
+          std::cerr << "--- " << golden_relative << "/" << expected_path.filename().string() << "\n+++ hubrules check "
+                    << golden_relative << "/" << name << "\n"
+                    << line_diff(expected, actual);
+          FAIL_CHECK(name << ": the output differs from its .expected (the diff is printed above); if the new "
+                             "output is right, rerun with HUBRULES_UPDATE_GOLDEN=1");
+        }
       }
 
       const std::string code = code_of(name);
