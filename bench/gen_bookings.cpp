@@ -399,11 +399,17 @@ void damage(std::string& o, std::size_t start, Rng& rng) {
   }
 }
 
+constexpr const char* kUsage =
+    "usage: gen_bookings [--count N] [--seed S] [--freemail F] [--repeat R] [--cancel C] [--bad B]\n"
+    "  --count N     bookings, one JSON document a line [1000]\n"
+    "  --seed S      PRNG seed; the same seed gives the same bytes everywhere [1]\n"
+    "  --freemail F  share of guests with a free-mail address [0.4]\n"
+    "  --repeat R    share of bookings that reuse an earlier guest or company [0.2]\n"
+    "  --cancel C    share of event_cancelled webhooks [0.05]\n"
+    "  --bad B       share of damaged lines: truncated, \"form\":7, not JSON [0]\n";
+
 [[noreturn]] void usage(const char* why) {
-  std::fprintf(stderr,
-               "gen_bookings: %s\nusage: gen_bookings [--count N] [--seed S] [--freemail F] [--repeat R] "
-               "[--cancel C] [--bad B]\n",
-               why);
+  std::fprintf(stderr, "gen_bookings: %s\n%s", why, kUsage);
   std::exit(2);
 }
 
@@ -427,7 +433,10 @@ int main(int argc, char** argv) {
   Options opt;
   for (int a = 1; a < argc; ++a) {
     const sv flag = argv[a];
-    if (flag == "-h" || flag == "--help") usage("help");
+    if (flag == "-h" || flag == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
     if (a + 1 >= argc) usage("a flag needs a value");
     const char* value = argv[++a];
     if (flag == "--count") opt.count = parse_int(value);

@@ -100,8 +100,8 @@ class Mapper {
   // ---- extraction: one pass over the document --------------------------------------------------
   // False when the line is not JSON or has the wrong shape; emit_bad tells which. The shape rules
   // (bench/README.md): the root is an object; event, when present and not null, an object;
-  // event.id and webhook_type single values; event.form, when present and not null, an array of
-  // objects whose values are single values or arrays of single values.
+  // webhook_type a single value (not an array or object); event.form, when present and not null,
+  // an array of objects whose values are single values or arrays of single values.
   bool extract(const char* p, std::size_t len, std::size_t capacity) {
     confirmed_ = false;
     reset_event();
@@ -170,9 +170,7 @@ class Mapper {
           id_ = trim_json_space_right(field.value().raw_json_token());
           if (!text::is_json_number(id_)) return false;
           has_id_ = true;
-        } else if (type == od::json_type::object || type == od::json_type::array) {
-          return false;
-        }
+        }  // any other kind of id: no booking id
       } else if (key == "form") {
         for (int s = 0; s < kSlotCount; ++s) found_[s] = false, answer_[s] = {};
         od::json_type type;
@@ -404,7 +402,6 @@ class Mapper {
       for (auto [key, value] : event_object) {
         if (key == "id") {
           has_id_ = value.is_string() || value.is_number();
-          if (!single(value)) return "event.id is not a single value";
           if (value.is_string()) id_ = value.get_string().value_unsafe();
           if (value.is_number()) id_ = id_store_ = simdjson::minify(value);
         } else if (key == "form") {

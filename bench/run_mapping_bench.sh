@@ -192,7 +192,7 @@ echo "| tool | bookings/s | MB/s | × floor | × jq |"
 echo "| --- | ---: | ---: | ---: | ---: |"
 for i in "${!NAMES[@]}"; do
   awk -v name="${NAMES[$i]}" -v s="${SECS[$i]}" -v n="$COUNT" -v bytes="$BYTES" -v f="$FLOOR_S" -v j="$JQ_S" \
-    'BEGIN { printf "| %s | %.0f | %.1f | %.2f | %.1f |\n", name, n / s, bytes / 1e6 / s, f / s, j / s }'
+    'BEGIN { printf "| %s | %.0f | %.1f | %.3g | %.3g |\n", name, n / s, bytes / 1e6 / s, f / s, j / s }'
 done
 
 status=0

@@ -56,14 +56,12 @@ def decimal:
 def nonnull: del(.[] | nulls);
 
 # The shape rules, checked before the guard: the root is an object; event, when present and not
-# null, an object; event.id and webhook_type single values (not arrays or objects); event.form,
-# when present and not null, an array of objects whose values are single values or arrays of
-# single values.
+# null, an object; webhook_type a single value (not an array or object); event.form, when present
+# and not null, an array of objects whose values are single values or arrays of single values.
 def is_single: type != "object" and type != "array";
 def shape_error:
   if type != "object" then "the booking is not a JSON object"
   elif (.event | . != null and type != "object") then "event is not an object"
-  elif (.event.id | is_single | not) then "event.id is not a single value"
   elif (.webhook_type | is_single | not) then "webhook_type is not a single value"
   elif (.event.form | . != null and type != "array") then "event.form is not an array"
   elif any(.event.form // [] | .[]; type != "object") then "an entry of event.form is not an object"

@@ -47,8 +47,7 @@ class FieldKey {
   // The padding after every document makes reading name.size() bytes past a short key safe.
   bool is(std::string_view name) const {
     if (escaped_) return unescaped_ == name;
-    return !name.empty() && raw_[0] == name[0] && raw_[name.size()] == '"' &&
-           std::memcmp(raw_, name.data(), name.size()) == 0;
+    return raw_[name.size()] == '"' && (name.empty() || (raw_[0] == name[0] && std::memcmp(raw_, name.data(), name.size()) == 0));
   }
 
  private:
@@ -123,7 +122,12 @@ bool BookingReader::walk_fields(od::object obj, const ReadNode& node) {
 bool BookingReader::walk(ovalue v, const ReadNode& node) {
   if (node.collector == ReadNode::Collector::form_answers) return form_answers(v, node);
   if (node.collector == ReadNode::Collector::url_params) return url_params(v, node);
-  if (node.children.empty()) return scalar(v, node.path, slots_[node.slot]);
+  if (node.children.empty()) {
+    if (!node.lenient) return scalar(v, node.path, slots_[node.slot]);
+    od::json_type t;
+    if (v.type().get(t) == simdjson::SUCCESS && (t == od::json_type::object || t == od::json_type::array)) return true;
+    return scalar(v, node.path, slots_[node.slot]);
+  }
   od::json_type t;
   if (auto e = v.type().get(t)) return json_error(e);
   if (t == od::json_type::null) return true;  // a null object reads as absent fields

@@ -32,9 +32,11 @@ class RulesChecker {
       : src_(src), schema_(schema), diags_(diags), plan_(std::make_shared<Plan>()), exprs_(*plan_, diags) {
     const Compiled id = exprs_.compile(id_path());
     plan_->booking_id_slot = static_cast<std::int32_t>(plan_->nodes[id.node].index);
+    for (ReadNode& n : plan_->read_tree) n.lenient = n.slot == plan_->booking_id_slot;
   }
 
   PlanPtr run(const grammar::RuleFile& rules) {
+    if (!rules.readable) return nullptr;
     for (const auto& st : rules.statements)
       if (const auto* let = std::get_if<grammar::Let>(&st)) exprs_.announce_let(let->name.text, line_of(let->name.span));
     check_version(rules);
@@ -59,7 +61,8 @@ class RulesChecker {
 
   void check_version(const grammar::RuleFile& rules) {
     const auto* first = rules.statements.empty() ? nullptr : std::get_if<grammar::VersionLine>(&rules.statements[0]);
-    if (first == nullptr) report("E104", {0, 0}, "a rule file starts with its language version", "add `rules 1` as the first line");
+    const std::uint32_t first_statement = rules.statements.empty() ? 0xFFFFFFFF : std::visit([](const auto& s) { return s.span.begin; }, rules.statements[0]);
+    if (first == nullptr && rules.first_error > first_statement) report("E104", {0, 0}, "a rule file starts with its language version", "add `rules 1` as the first line");
   }
 
   void statement(const grammar::VersionLine& v) {
@@ -120,7 +123,7 @@ void RulesChecker::statement(const grammar::Block& b) {
   const ObjectSchema& schema = *schema_.object(b.object.text);
   for (const auto& a : b.assignments) assignment(a, schema, *block);
   dedupe(b, *block);
-  if (b.object.text == "contacts") {
+  if (b.object.text == "contacts" && !b.has_syntax_errors) {
     const auto it = std::find_if(block->properties.begin(), block->properties.end(), [](const auto& p) { return p.name == "email"; });
     if (it == block->properties.end())
       report("E204", b.object.span, "a contacts block must map `email`",
@@ -202,7 +205,7 @@ void RulesChecker::dedupe(const grammar::Block& b, BlockPlan& block) {
     for (std::uint32_t i = 0; i < block.properties.size(); ++i)
       if (block.properties[i].name == "email") block.dedupe_keys.push_back(i);
   }
-  if (b.dedupes.empty() && b.object.text == "companies")
+  if (b.dedupes.empty() && b.object.text == "companies" && !b.has_syntax_errors)
     report("W402", b.object.span, "companies have no dedupe keys: every booking creates a company",
            "add `dedupe by domain or name`", Severity::warning);
 }

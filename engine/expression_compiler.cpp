@@ -1,6 +1,7 @@
 #include "engine/expression_compiler.hpp"
 
 #include "engine/suggest.hpp"
+#include "engine/text/decimal.hpp"
 
 namespace hubrules::engine {
 
@@ -69,6 +70,19 @@ Compiled ExpressionCompiler::compile_condition(const Expr& e, std::string_view w
   return c;
 }
 
+// A number literal as JSON writes it: `007` is 7, `-0012.50` is -12.5.
+std::string_view ExpressionCompiler::canonical_number(std::string_view written) {
+  const bool negative = !written.empty() && written[0] == '-';
+  const std::string_view digits = written.substr(negative ? 1 : 0);
+  std::string& out = plan_.literal_text.emplace_back(digits.size() + 1, '\0');
+  std::string_view n = text::normalize_decimal(digits, out.data() + 1);
+  if (negative && n != "0") {
+    out[static_cast<std::size_t>(n.data() - out.data()) - 1] = '-';
+    n = {n.data() - 1, n.size() + 1};
+  }
+  return n;
+}
+
 Compiled ExpressionCompiler::literal(const grammar::Literal& l) {
   const std::string_view text = plan_.literal_text.emplace_back(l.text);
   Value v;
@@ -76,7 +90,7 @@ Compiled ExpressionCompiler::literal(const grammar::Literal& l) {
   switch (l.kind) {
     case grammar::Literal::Kind::null: break;
     case grammar::Literal::Kind::boolean: v = Value::of_bool(l.boolean), t = Type::boolean; break;
-    case grammar::Literal::Kind::number: v = Value::number(text), t = Type::number; break;
+    case grammar::Literal::Kind::number: v = Value::number(canonical_number(text)), t = Type::number; break;
     case grammar::Literal::Kind::string: v = Value::string(text), t = Type::string; break;
   }
   plan_.literals.push_back(v);
@@ -113,21 +127,23 @@ Compiled ExpressionCompiler::booking_path(const Expr& e, const grammar::Path& p)
     error("E313", e.span, "`booking` is the whole booking, not a value", "read one field, e.g. `booking.event.id`");
     return {add_node({Op::literal, 0, 0, nullptr, {}}), Type::any};
   }
+  if (p.steps.size() >= 3 && p.steps[1].field == "event" && (p.steps[2].field == "form" || p.steps[2].field == "url_params")) {
+    const bool form = p.steps[2].field == "form";
+    error("E314", e.span, std::string("booking.event.") + (form ? "form" : "url_params") + " is read by " +
+                              (form ? "answer()" : "url_param()") + ", not by a path",
+          form ? R"(write `answer(type: "guest_email")` or `answer(label: "役職")`)" : R"(write `url_param("utm_source")`)");
+    return {add_node({Op::literal, 0, 0, nullptr, {}}), Type::any};
+  }
   std::uint32_t node = 0;
   std::string text = "booking";
   for (std::size_t i = 1; i < p.steps.size(); ++i) {
     const grammar::PathStep& s = p.steps[i];
     text += s.field.empty() ? "[" + std::to_string(s.index) + "]" : "." + s.field;
     node = read_child(node, s, text);
-    if (plan_.read_tree[node].collector != ReadNode::Collector::none) {
-      const bool form = plan_.read_tree[node].collector == ReadNode::Collector::form_answers;
-      error("E314", e.span, text + " is read by " + (form ? "answer()" : "url_param()") + ", not by a path",
-            form ? R"(write `answer(type: "guest_email")` or `answer(label: "役職")`)" : R"(write `url_param("utm_source")`)");
-      return {add_node({Op::literal, 0, 0, nullptr, {}}), Type::any};
-    }
   }
   ReadNode& leaf = plan_.read_tree[node];
   if (leaf.slot < 0) leaf.slot = static_cast<std::int32_t>(plan_.slot_count++);
+  leaf.lenient = false;  // the rules read it: a wrong shape is the booking's error
   return {add_node({Op::slot, 0, static_cast<std::uint32_t>(leaf.slot), nullptr, {}}), Type::any};
 }
 

@@ -44,6 +44,7 @@ class ExpressionCompiler : public ReadSetBuilder {
   };
 
   Compiled literal(const grammar::Literal& l);
+  std::string_view canonical_number(std::string_view written);
   Compiled path(const grammar::Expr& e, const grammar::Path& p);
   Compiled booking_path(const grammar::Expr& e, const grammar::Path& p);
   Compiled call(const grammar::Expr& e, const grammar::Call& c);

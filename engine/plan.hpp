@@ -57,6 +57,7 @@ struct ReadNode {
   std::int32_t slot = -1;  // the scalar here goes to this slot
   Collector collector = Collector::none;
   std::string path;        // "booking.event.form", for shape errors
+  bool lenient = false;    // read only for the output's "booking" id: a wrong shape reads as null
 };
 
 struct KeyedSlot {

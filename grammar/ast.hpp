@@ -101,6 +101,7 @@ struct Block {
   std::vector<Assignment> assignments;
   std::vector<Dedupe> dedupes;
   Span span;
+  bool has_syntax_errors = false;  // some lines were dropped: what the block lacks is not news
 };
 
 struct Associate {
@@ -119,6 +120,8 @@ using Statement = std::variant<VersionLine, Let, Guard, Block, Associate, FreeMa
 
 struct RuleFile {
   std::vector<Statement> statements;  // in source order
+  bool readable = true;               // false when the text is not UTF-8 and was not parsed
+  std::uint32_t first_error = 0xFFFFFFFF;  // offset of the first syntax error, if any
 };
 
 }  // namespace hubrules::grammar

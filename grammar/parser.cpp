@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 
 #include "grammar/parse_tree_selector.hpp"
 #include "grammar/string_literal.hpp"
@@ -165,6 +166,13 @@ class RecoveringParser {
 
   ParsedRules run() {
     ParsedRules out;
+    if (const auto bad = invalid_utf8_offset()) {
+      const auto at = static_cast<std::uint32_t>(*bad);
+      out.diagnostics.push_back({"E107", Severity::error, {at, at + 1}, "the file is not valid UTF-8 here",
+                                 "save the rule file as UTF-8"});
+      out.rules.readable = false;
+      return out;
+    }
     while (skip_blanks() < text_.size() && out.diagnostics.size() < max_syntax_errors) {
       auto node = try_parse<peg::statement>(out.diagnostics);
       if (!node) continue;
@@ -172,6 +180,7 @@ class RecoveringParser {
       if (auto* block = std::get_if<Block>(&st)) block_body(*block, out.diagnostics);
       out.rules.statements.push_back(std::move(st));
     }
+    for (const auto& d : out.diagnostics) out.rules.first_error = std::min(out.rules.first_error, d.span.begin);
     return out;
   }
 
@@ -227,7 +236,16 @@ class RecoveringParser {
         return;
       }
       if (auto item = try_parse<peg::block_item>(diags, true)) convert_.block_item(*item->children[0], block);
+      else block.has_syntax_errors = true;
     }
+  }
+
+  // Where the text stops being UTF-8, if it does.
+  std::optional<std::size_t> invalid_utf8_offset() const {
+    pegtl::memory_input in(text_.data(), text_.data() + text_.size(), src_.name());
+    pegtl::parse<pegtl::star<pegtl::utf8::any>>(in);
+    if (in.empty()) return std::nullopt;
+    return static_cast<std::size_t>(in.current() - text_.data());
   }
 
   std::size_t skip_blanks() {

@@ -19,6 +19,7 @@ class BatchPreview {
   void add(const engine::Evaluation& e);
   // One line per request: {"method":"POST","path":"/crm/v3/objects/…/batch/create","body":{"inputs":[…]}}
   std::string render() const;
+  std::size_t duplicates(bool companies) const { return companies ? companies_.duplicates : contacts_.duplicates; }
 
  private:
   struct ObjectBatches {

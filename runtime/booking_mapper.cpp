@@ -76,11 +76,11 @@ std::vector<Part> split(const Chunk& c, std::size_t first_line, std::size_t n) {
 
 }  // namespace
 
-MapStats map_bookings(const engine::PlanPtr& plan, int in_fd, int out_fd, unsigned threads) {
+MapStats map_bookings(const engine::PlanPtr& plan, int in_fd, int out_fd, unsigned threads, const std::string& input_name) {
   threads = std::max(1u, threads);
   std::vector<std::unique_ptr<Worker>> workers;
   for (unsigned i = 0; i < threads; ++i) workers.push_back(std::make_unique<Worker>(plan));
-  NdjsonChunks chunks(in_fd, bytes_per_thread * threads);
+  NdjsonChunks chunks(in_fd, input_name, bytes_per_thread * threads);
   MapStats total;
   while (auto chunk = chunks.next()) {
     const std::size_t first_line = total.lines + 1;

@@ -2,6 +2,7 @@
 // `hubrules map`: evaluates a plan on every line of an NDJSON stream and writes one JSON line per
 // input line, in input order, spreading each chunk over threads.
 #include <cstddef>
+#include <string>
 
 #include "engine/evaluation.hpp"
 #include "engine/plan.hpp"
@@ -27,7 +28,9 @@ struct MapStats {
   }
 };
 
-MapStats map_bookings(const engine::PlanPtr& plan, int in_fd, int out_fd, unsigned threads);
+// input_name names the input in error messages.
+MapStats map_bookings(const engine::PlanPtr& plan, int in_fd, int out_fd, unsigned threads,
+                      const std::string& input_name = "bookings");
 
 // Writes all of [data, data+size) to fd; throws std::runtime_error on failure.
 void write_all(int fd, const char* data, std::size_t size);

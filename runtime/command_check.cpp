@@ -25,10 +25,10 @@ int run_check(const Args& args) {
       continue;
     }
     const engine::Plan& plan = *rules.compilation.plan;
-    auto count = [](std::size_t n, const char* what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); };
-    std::cout << path << ": ok — contacts: " << count(plan.contacts.properties.size(), "property")
-              << ", companies: " << count(plan.companies.properties.size(), "property")
-              << (warnings ? ", " + count(warnings, "warning") : "") << "\n";
+    auto count = [](std::size_t n, const char* one, const char* many) { return std::to_string(n) + " " + (n == 1 ? one : many); };
+    std::cout << path << ": ok — contacts: " << count(plan.contacts.properties.size(), "property", "properties")
+              << ", companies: " << count(plan.companies.properties.size(), "property", "properties")
+              << (warnings ? ", " + count(warnings, "warning", "warnings") : "") << "\n";
   }
   return status;
 }

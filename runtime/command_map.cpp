@@ -28,10 +28,14 @@ int open_bookings(const CommandLine& cl) {
   return fd;
 }
 
-MapStats preview_batches(const engine::PlanPtr& plan, int fd) {
+std::string input_name(const CommandLine& cl) {
+  return cl.positionals().size() < 2 || cl.positionals()[1] == "-" ? "standard input" : cl.positionals()[1];
+}
+
+MapStats preview_batches(const engine::PlanPtr& plan, int fd, const std::string& name) {
   engine::Evaluator evaluator(plan);
   BatchPreview preview(*plan);
-  NdjsonChunks chunks(fd, 8 << 20);
+  NdjsonChunks chunks(fd, name, 8 << 20);
   MapStats stats;
   while (auto c = chunks.next()) {
     for_each_line(c->begin, c->end, stats.lines + 1, [&](std::size_t line, const char* p, std::size_t len) {
@@ -44,6 +48,7 @@ MapStats preview_batches(const engine::PlanPtr& plan, int fd) {
     });
   }
   stats.bytes = chunks.bytes_read();
+  spdlog::info("left out as duplicates: {} companies, {} contacts", preview.duplicates(true), preview.duplicates(false));
   const std::string out = preview.render();
   write_all(STDOUT_FILENO, out.data(), out.size());
   return stats;
@@ -62,8 +67,8 @@ int run_map(const Args& args) {
   if (!rules.compilation.plan) return 1;
   const int fd = open_bookings(cl);
   const auto start = std::chrono::steady_clock::now();
-  const MapStats stats = cl.flag("as-batches") ? preview_batches(rules.compilation.plan, fd)
-                                               : map_bookings(rules.compilation.plan, fd, STDOUT_FILENO, threads);
+  const MapStats stats = cl.flag("as-batches") ? preview_batches(rules.compilation.plan, fd, input_name(cl))
+                                               : map_bookings(rules.compilation.plan, fd, STDOUT_FILENO, threads, input_name(cl));
   if (fd != STDIN_FILENO) ::close(fd);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   spdlog::info("{} lines: {} with records, {} skipped, {} errors ({:.1f} MB in {:.2f} s)", stats.lines,

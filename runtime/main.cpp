@@ -28,9 +28,13 @@ int main(int argc, char** argv) {
   setup_logging();
   const std::map<std::string, int (*)(const Args&)> commands = {
       {"check", run_check}, {"map", run_map}, {"test", run_test}, {"functions", run_functions}};
-  if (argc < 2 || std::string(argv[1]) == "help" || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+  if (argc < 2) {
+    std::cerr << usage;
+    return 2;
+  }
+  if (std::string(argv[1]) == "help" || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     std::cout << usage;
-    return argc < 2 ? 2 : 0;
+    return 0;
   }
   const auto it = commands.find(argv[1]);
   if (it == commands.end()) {

@@ -10,7 +10,8 @@
 
 namespace hubrules::runtime {
 
-NdjsonChunks::NdjsonChunks(int fd, std::size_t chunk_bytes) : fd_(fd), buffer_(chunk_bytes + simdjson::SIMDJSON_PADDING) {}
+NdjsonChunks::NdjsonChunks(int fd, std::string name, std::size_t chunk_bytes)
+    : fd_(fd), name_(std::move(name)), buffer_(chunk_bytes + simdjson::SIMDJSON_PADDING) {}
 
 // Reads until the buffer (less its padding) is full or the input ends.
 bool NdjsonChunks::fill() {
@@ -18,7 +19,7 @@ bool NdjsonChunks::fill() {
   while (!eof_ && size_ < usable) {
     const ssize_t n = ::read(fd_, buffer_.data() + size_, usable - size_);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw std::runtime_error(std::string("reading bookings: ") + std::strerror(errno));
+    if (n < 0) throw std::runtime_error(name_ + ": " + std::strerror(errno));
     if (n == 0) eof_ = true;
     size_ += static_cast<std::size_t>(n);
     total_ += static_cast<std::size_t>(n);

@@ -3,6 +3,7 @@
 // simdjson's padding after every line: bookings are parsed where they lie, never copied.
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace hubrules::runtime {
@@ -15,7 +16,8 @@ struct Chunk {
 
 class NdjsonChunks {
  public:
-  NdjsonChunks(int fd, std::size_t chunk_bytes);
+  // name: the input's name for error messages.
+  NdjsonChunks(int fd, std::string name, std::size_t chunk_bytes);
   // The next chunk, valid until the following call; nullopt at the end of input.
   // Throws std::runtime_error when reading fails.
   std::optional<Chunk> next();
@@ -25,6 +27,7 @@ class NdjsonChunks {
   bool fill();
 
   int fd_;
+  std::string name_;
   std::vector<char> buffer_;
   std::size_t size_ = 0;      // bytes of input in the buffer
   std::size_t consumed_ = 0;  // bytes handed out by the last chunk

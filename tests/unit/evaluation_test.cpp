@@ -268,7 +268,7 @@ TEST_CASE("unreadable lines are R001 with a message", "[evaluation][errors]") {
   CHECK(error("null") == R"({"line":1,"booking":null,"error":{"code":"R001","message":"not valid JSON: expected an object"}})");
   CHECK(error("\xFF\xFE{}") ==
         R"({"line":1,"booking":null,"error":{"code":"R001","message":"not valid JSON: The input is not valid UTF-8"}})");
-  for (const std::string bad : {std::string("{} x"), std::string("{}{}"), std::string("{} {}"), std::string(R"({"a":1}])"),
+  for (const std::string& bad : {std::string("{} x"), std::string("{}{}"), std::string("{} {}"), std::string(R"({"a":1}])"),
                                 std::string("webhook_type=event_confirmed"), std::string(R"({"webhook_type":"event_conf)"),
                                 std::string(R"({"webhook_type":'event_confirmed'})"), std::string("{,}")}) {
     INFO(bad);
@@ -374,7 +374,13 @@ TEST_CASE("the booking id: event.id as text, a number as written, else null", "[
   CHECK(with_id(R"("a\"b")").rfind(R"({"line":1,"booking":"a\"b",)", 0) == 0);
   CHECK(with_id("null").rfind(R"({"line":1,"booking":null,"contacts":{)", 0) == 0);
   CHECK(with_id("true").rfind(R"({"line":1,"booking":null,"contacts":{)", 0) == 0);
-  CHECK(with_id(R"({"v":1})") == R"({"line":1,"booking":null,"error":{"code":"R002","message":"booking.event.id is an object, expected a single value"}})");
+  // Rules that do not read event.id themselves do not fail a booking for its shape.
+  CHECK(with_id(R"({"v":1})").rfind(R"({"line":1,"booking":null,"contacts":{)", 0) == 0);
+  CHECK(with_id("[1]").rfind(R"({"line":1,"booking":null,"contacts":{)", 0) == 0);
+  // Rules that read event.id do.
+  const PlanPtr reads_id = plan_of("rules 1\ncontacts {\n  email = \"x@mixtend.com\"\n  city = booking.event.id\n}\n");
+  CHECK(map_line(reads_id, R"({"event":{"id":{"v":1}}})") ==
+        R"({"line":1,"booking":null,"error":{"code":"R002","message":"booking.event.id is an object, expected a single value"}})");
   CHECK(map_line(plan, R"({"webhook_type":"event_confirmed","event":{"form":[)" + guest + "]}}").rfind(
             R"({"line":1,"booking":null,"contacts":{)", 0) == 0);
   // The id of a skipped booking and of a booking with a later shape error is known.
