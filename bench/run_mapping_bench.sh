@@ -23,7 +23,7 @@ KEEP=0
 BUILD_DIR=build-bench
 
 die() { printf 'run_mapping_bench: %s\n' "$*" >&2; exit 1; }
-usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
+usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
 
 while (($#)); do
   case "$1" in
@@ -47,13 +47,23 @@ FREEMAIL=rules/free-email-domains.txt
 RULES=rules/timerex.rules
 THREADS=$(nproc)
 
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/hubrules-bench.XXXXXX")
+if ((KEEP)); then
+  echo "== keeping $WORK" >&2
+else
+  trap 'rm -rf "$WORK"' EXIT
+fi
+
 # ---- build -----------------------------------------------------------------------------------
 targets=(gen_bookings handwritten_map)
 ((SKIP_ENGINE)) || targets=(hubrules "${targets[@]}")
 if ((BUILD)); then
   echo "== building ${targets[*]} (Release) in $BUILD_DIR" >&2
-  cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build "$BUILD_DIR" -j2 --target "${targets[@]}" >/dev/null
+  if ! { cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release &&
+         cmake --build "$BUILD_DIR" -j2 --target "${targets[@]}"; } >"$WORK/build.log" 2>&1; then
+    tail -n 40 "$WORK/build.log" >&2
+    die "the build failed (the whole log: --keep, then $WORK/build.log)"
+  fi
 fi
 find_program() {
   local found
@@ -72,13 +82,6 @@ fi
 if [[ ! -f bench/jsonata/node_modules/jsonata/package.json ]]; then
   echo "== installing JSONata (npm ci)" >&2
   npm ci --prefix bench/jsonata --no-audit --no-fund --loglevel=error >/dev/null
-fi
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/hubrules-bench.XXXXXX")
-if ((KEEP)); then
-  echo "== keeping $WORK" >&2
-else
-  trap 'rm -rf "$WORK"' EXIT
 fi
 
 # ---- peers -------------------------------------------------------------------------------------

@@ -68,12 +68,15 @@ bool BookingReader::json_error(simdjson::error_code e) {
   return false;
 }
 
+// A wrong shape is the booking's error, but the walk goes on past it, so the fields after it
+// (the booking id among them) are still read, whatever the key order.
 bool BookingReader::shape(std::string_view path, std::string_view expected, ovalue v) {
   od::json_type t;
   if (auto e = v.type().get(t)) return json_error(e);
+  if (!error_->code.empty()) return true;
   error_->code = "R002";
   error_->message = std::string(path) + " is " + std::string(json_type_name(t)) + ", expected " + std::string(expected);
-  return false;
+  return true;
 }
 
 bool BookingReader::read(od::document& doc, bool escaped_keys, Value* slots, Arena& arena, ReadError& error) {
@@ -98,7 +101,7 @@ bool BookingReader::read(od::document& doc, bool escaped_keys, Value* slots, Are
     error.message = "not valid JSON: content after the booking object";
     return false;
   }
-  return true;
+  return error.code.empty();
 }
 
 bool BookingReader::walk_fields(od::object obj, const ReadNode& node) {
@@ -114,6 +117,7 @@ bool BookingReader::walk_fields(od::object obj, const ReadNode& node) {
         break;
       }
     if (child == nullptr) continue;  // On-Demand skips the value when the loop moves on
+    forget(plan_.read_tree[child->node]);  // a repeated key: the last one wins, as in JSON.parse
     if (!walk(field.value(), plan_.read_tree[child->node])) return false;
   }
   return true;
@@ -293,6 +297,13 @@ bool BookingReader::url_params(ovalue v, const ReadNode& node) {
     }
   }
   return true;
+}
+
+void BookingReader::forget(const ReadNode& node) {
+  for (const std::int32_t slot : node.subtree_slots) {
+    slots_[slot] = Value::null();
+    assigned_[slot] = 0;
+  }
 }
 
 void BookingReader::assign_first(std::int32_t slot, Value v) {

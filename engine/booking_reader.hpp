@@ -21,7 +21,9 @@ class BookingReader {
  public:
   explicit BookingReader(const Plan& plan) : plan_(plan), assigned_(plan.slot_count) {}
 
-  // Fills slots (plan.slot_count entries, reset to null by the caller). escaped_keys: whether
+  // Fills slots (plan.slot_count entries, reset to null by the caller); false with `error` set
+  // when the booking is not JSON (R001, the walk stops) or has a wrong shape (R002, the walk
+  // goes on so the booking id is still read). escaped_keys: whether
   // the document holds a backslash, so that a key may need unescaping.
   bool read(simdjson::ondemand::document& doc, bool escaped_keys, Value* slots, Arena& arena, ReadError& error);
 
@@ -36,6 +38,7 @@ class BookingReader {
   bool form_entry(ovalue entry);
   bool url_params(ovalue v, const ReadNode& node);
   void assign_first(std::int32_t slot, Value v);
+  void forget(const ReadNode& node);
   bool shape(std::string_view path, std::string_view expected, ovalue v);
   bool json_error(simdjson::error_code e);
 

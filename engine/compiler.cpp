@@ -43,6 +43,7 @@ class RulesChecker {
     for (const auto& st : rules.statements) std::visit([&](const auto& s) { statement(s); }, st);
     finish();
     if (grammar::has_errors(diags_)) return nullptr;
+    index_read_tree(*plan_);
     return plan_;
   }
 
@@ -273,6 +274,7 @@ Compilation compile_expression(const grammar::SourceFile& source) {
   auto plan = std::make_shared<Plan>();
   ExpressionCompiler exprs(*plan, out.diagnostics);
   plan->expression_root = static_cast<std::int32_t>(exprs.compile(*parsed.expression).node);
+  index_read_tree(*plan);
   if (!grammar::has_errors(out.diagnostics)) out.plan = std::move(plan);
   return out;
 }

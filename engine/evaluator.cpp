@@ -39,7 +39,8 @@ const Evaluation& Evaluator::evaluate(const char* json, std::size_t len, std::si
   r.companies.properties.clear();
   ReadError error;
   const bool ok = read(json, len, capacity, error);
-  r.booking_id = plan_->booking_id_slot >= 0 ? slots_[plan_->booking_id_slot] : Value::null();
+  // Invalid JSON has no id to trust, even if one was read before the syntax error.
+  r.booking_id = plan_->booking_id_slot >= 0 && error.code != "R001" ? slots_[plan_->booking_id_slot] : Value::null();
   if (!ok) {
     r.outcome = Outcome::error;
     r.error_code = error.code;

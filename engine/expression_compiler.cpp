@@ -10,7 +10,7 @@ using grammar::Span;
 
 ExpressionCompiler::ExpressionCompiler(Plan& plan, grammar::Diagnostics& diagnostics)
     : plan_(plan), diagnostics_(diagnostics) {
-  if (plan_.read_tree.empty()) plan_.read_tree.push_back(ReadNode{{}, -1, ReadNode::Collector::none, "booking"});
+  if (plan_.read_tree.empty()) plan_.read_tree.push_back(ReadNode::at("booking"));
   // Literal 0 is null: nodes standing for erroneous expressions point at it.
   if (plan_.literals.empty()) plan_.literals.push_back(Value::null());
 }
@@ -151,7 +151,7 @@ std::uint32_t ExpressionCompiler::read_child(std::uint32_t parent, const grammar
   for (const auto& c : plan_.read_tree[parent].children)
     if (c.key == step.field && c.index == step.index) return c.node;
   const auto node = static_cast<std::uint32_t>(plan_.read_tree.size());
-  plan_.read_tree.push_back(ReadNode{{}, -1, ReadNode::Collector::none, path});
+  plan_.read_tree.push_back(ReadNode::at(path));
   plan_.read_tree[parent].children.push_back({step.field, step.index, node});
   return node;
 }

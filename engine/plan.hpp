@@ -58,7 +58,15 @@ struct ReadNode {
   Collector collector = Collector::none;
   std::string path;        // "booking.event.form", for shape errors
   bool lenient = false;    // read only for the output's "booking" id: a wrong shape reads as null
+  std::vector<std::int32_t> subtree_slots;  // every slot read at or below this node
+
+  static ReadNode at(std::string path) {
+    ReadNode n;
+    n.path = std::move(path);
+    return n;
+  }
 };
+
 
 struct KeyedSlot {
   std::string key;
@@ -89,5 +97,8 @@ struct Plan {
 };
 
 using PlanPtr = std::shared_ptr<const Plan>;
+
+// Fills each read node's subtree_slots, once the plan's reads are all known.
+void index_read_tree(Plan& plan);
 
 }  // namespace hubrules::engine

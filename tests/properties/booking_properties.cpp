@@ -504,6 +504,12 @@ void check_map_output(const std::string& input, const std::string& output) {
     }
   }
   RC_ASSERT(n == expected);
+  RC_CLASSIFY(output.find(R"("contacts":{)") != std::string::npos, "a contact posted");
+  RC_CLASSIFY(output.find(R"("skipped":)") != std::string::npos, "a booking skipped");
+  RC_CLASSIFY(output.find(R"("code":"R001")") != std::string::npos, "R001");
+  RC_CLASSIFY(output.find(R"("code":"R002")") != std::string::npos, "R002");
+  RC_CLASSIFY(!input.empty() && input.back() != '\n', "last line without newline");
+  RC_CLASSIFY(input.find('\0') != std::string::npos, "NUL bytes");
 }
 
 }  // namespace

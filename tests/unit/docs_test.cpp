@@ -20,6 +20,6 @@ TEST_CASE("docs/rules-language.md lists the standard functions as `hubrules func
   const std::string section = doc.substr(b + begin.size(), e - b - begin.size());
   const auto generated = hubrules::testing::run_hubrules("functions --markdown");
   REQUIRE(generated.status == 0);
-  INFO("regenerate the section with: build/hubrules functions --markdown");
+  INFO("regenerate the section with: bash scripts/update-function-docs.sh");
   CHECK(section == generated.output);
 }
