@@ -39,10 +39,12 @@ std::int32_t find_slot(const std::vector<KeyedSlot>& slots, std::string_view key
 // key holds an escape); otherwise unescaped first.
 class FieldKey {
  public:
-  simdjson::error_code read(od::field& field, bool escaped) {
-    raw_ = field.key().raw();
+  // Works on the iterator's result in place: copying fields out costs store-forwarding stalls.
+  simdjson::error_code read(simdjson::simdjson_result<od::field>& field, bool escaped) {
+    if (auto e = field.error()) return e;
+    raw_ = field.value_unsafe().key().raw();
     escaped_ = escaped;
-    return escaped ? field.unescaped_key().get(unescaped_) : simdjson::SUCCESS;
+    return escaped ? field.value_unsafe().unescaped_key().get(unescaped_) : simdjson::SUCCESS;
   }
   // The padding after every document makes reading name.size() bytes past a short key safe.
   bool is(std::string_view name) const {
@@ -70,7 +72,7 @@ bool BookingReader::json_error(simdjson::error_code e) {
 
 // A wrong shape is the booking's error, but the walk goes on past it, so the fields after it
 // (the booking id among them) are still read, whatever the key order.
-bool BookingReader::shape(std::string_view path, std::string_view expected, ovalue v) {
+bool BookingReader::shape(std::string_view path, std::string_view expected, ovalue& v) {
   od::json_type t;
   if (auto e = v.type().get(t)) return json_error(e);
   if (!error_->code.empty()) return true;
@@ -106,10 +108,9 @@ bool BookingReader::read(od::document& doc, bool escaped_keys, Value* slots, Are
 
 bool BookingReader::walk_fields(od::object obj, const ReadNode& node) {
   for (auto result : obj) {
-    od::field field;
-    if (auto e = std::move(result).get(field)) return json_error(e);
     FieldKey key;
-    if (auto e = key.read(field, escaped_)) return json_error(e);
+    if (auto e = key.read(result, escaped_)) return json_error(e);
+    od::field& field = result.value_unsafe();
     const ReadNode::Child* child = nullptr;
     for (const auto& c : node.children)
       if (c.index < 0 && key.is(c.key)) {
@@ -123,7 +124,7 @@ bool BookingReader::walk_fields(od::object obj, const ReadNode& node) {
   return true;
 }
 
-bool BookingReader::walk(ovalue v, const ReadNode& node) {
+bool BookingReader::walk(ovalue& v, const ReadNode& node) {
   if (node.collector == ReadNode::Collector::form_answers) return form_answers(v, node);
   if (node.collector == ReadNode::Collector::url_params) return url_params(v, node);
   if (node.children.empty()) {
@@ -143,20 +144,19 @@ bool BookingReader::walk(ovalue v, const ReadNode& node) {
   return walk_fields(obj, node);
 }
 
-bool BookingReader::walk_array(ovalue v, const ReadNode& node) {
+bool BookingReader::walk_array(ovalue& v, const ReadNode& node) {
   od::array arr;
   if (auto e = v.get_array().get(arr)) return json_error(e);
   long i = 0;
   for (auto element : arr) {
-    ovalue el;
-    if (auto e = element.get(el)) return json_error(e);
+    if (auto e = element.error()) return json_error(e);
     if (const ReadNode::Child* child = find_index(node, i++))
-      if (!walk(el, plan_.read_tree[child->node])) return false;
+      if (!walk(element.value_unsafe(), plan_.read_tree[child->node])) return false;
   }
   return true;
 }
 
-bool BookingReader::scalar(ovalue v, std::string_view path, Value& out) {
+bool BookingReader::scalar(ovalue& v, std::string_view path, Value& out) {
   od::json_type t;
   if (auto e = v.type().get(t)) return json_error(e);
   switch (t) {
@@ -190,7 +190,7 @@ bool BookingReader::scalar(ovalue v, std::string_view path, Value& out) {
 }
 
 // A form answer: text, a number, or an array of them joined with ";"; trimmed, empty is null.
-bool BookingReader::answer_value(ovalue v, Value& out) {
+bool BookingReader::answer_value(ovalue& v, Value& out) {
   od::json_type t;
   if (auto e = v.type().get(t)) return json_error(e);
   if (t == od::json_type::object) return shape("booking.event.form[].value", "text or an array of text", v);
@@ -204,10 +204,9 @@ bool BookingReader::answer_value(ovalue v, Value& out) {
   parts_.clear();
   std::size_t size = 0;
   for (auto element : arr) {
-    ovalue el;
-    if (auto e = element.get(el)) return json_error(e);
+    if (auto e = element.error()) return json_error(e);
     Value part;
-    if (!scalar(el, "booking.event.form[].value[]", part)) return false;
+    if (!scalar(element.value_unsafe(), "booking.event.form[].value[]", part)) return false;
     if (part.is_null()) continue;
     parts_.push_back(part.text);
     size += part.text.size() + 1;
@@ -222,7 +221,7 @@ bool BookingReader::answer_value(ovalue v, Value& out) {
   return true;
 }
 
-bool BookingReader::form_answers(ovalue v, const ReadNode& node) {
+bool BookingReader::form_answers(ovalue& v, const ReadNode& node) {
   od::json_type t;
   if (auto e = v.type().get(t)) return json_error(e);
   if (t == od::json_type::null) return true;
@@ -230,14 +229,13 @@ bool BookingReader::form_answers(ovalue v, const ReadNode& node) {
   od::array arr;
   if (auto e = v.get_array().get(arr)) return json_error(e);
   for (auto element : arr) {
-    ovalue entry;
-    if (auto e = element.get(entry)) return json_error(e);
-    if (!form_entry(entry)) return false;
+    if (auto e = element.error()) return json_error(e);
+    if (!form_entry(element.value_unsafe())) return false;
   }
   return true;
 }
 
-bool BookingReader::form_entry(ovalue entry) {
+bool BookingReader::form_entry(ovalue& entry) {
   od::json_type t;
   if (auto e = entry.type().get(t)) return json_error(e);
   if (t == od::json_type::null) return true;
@@ -248,21 +246,19 @@ bool BookingReader::form_entry(ovalue entry) {
   bool seen_type = false, seen_label = false;
   Value value;
   for (auto result : obj) {
-    od::field field;
-    if (auto e = std::move(result).get(field)) return json_error(e);
     FieldKey key;
-    if (auto e = key.read(field, escaped_)) return json_error(e);
-    ovalue v = field.value();
+    if (auto e = key.read(result, escaped_)) return json_error(e);
+    od::field& field = result.value_unsafe();
     const bool is_type = key.is("field_type");
     if (is_type || key.is("label")) {
       std::string_view s;
-      const bool is_text = v.get_string().get(s) == simdjson::SUCCESS;
+      const bool is_text = field.value().get_string().get(s) == simdjson::SUCCESS;
       if (is_type) seen_type = true, by_type = is_text ? find_slot(plan_.answers_by_type, s) : -1;
       else seen_label = true, by_label = is_text ? find_slot(plan_.answers_by_label, s) : -1;
     } else if (key.is("value")) {
       // TimeRex sends field_type and label first: an unwanted (often long) value is skipped.
       if (seen_type && seen_label && by_type < 0 && by_label < 0) continue;
-      if (!answer_value(v, value)) return false;
+      if (!answer_value(field.value(), value)) return false;
     }
   }
   if (by_type >= 0) assign_first(by_type, value);
@@ -270,7 +266,7 @@ bool BookingReader::form_entry(ovalue entry) {
   return true;
 }
 
-bool BookingReader::url_params(ovalue v, const ReadNode& node) {
+bool BookingReader::url_params(ovalue& v, const ReadNode& node) {
   od::json_type t;
   if (auto e = v.type().get(t)) return json_error(e);
   if (t == od::json_type::null) return true;
@@ -278,15 +274,14 @@ bool BookingReader::url_params(ovalue v, const ReadNode& node) {
   od::array arr;
   if (auto e = v.get_array().get(arr)) return json_error(e);
   for (auto element : arr) {
-    ovalue item;
-    if (auto e = element.get(item)) return json_error(e);
+    if (auto e = element.error()) return json_error(e);
+    ovalue& item = element.value_unsafe();
     od::object obj;
     if (item.get_object().get(obj) != simdjson::SUCCESS) return shape("booking.event.url_params[]", "an object", item);
     for (auto result : obj) {
-      od::field field;
-      if (auto e = std::move(result).get(field)) return json_error(e);
       FieldKey key;
-      if (auto e = key.read(field, escaped_)) return json_error(e);
+      if (auto e = key.read(result, escaped_)) return json_error(e);
+      od::field& field = result.value_unsafe();
       std::int32_t slot = -1;
       for (const auto& p : plan_.url_params)
         if (key.is(p.key)) slot = p.slot;

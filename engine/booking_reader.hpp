@@ -29,17 +29,17 @@ class BookingReader {
 
  private:
   using ovalue = simdjson::ondemand::value;
-  bool walk_array(ovalue v, const ReadNode& node);
-  bool walk(ovalue v, const ReadNode& node);
+  bool walk_array(ovalue& v, const ReadNode& node);
+  bool walk(ovalue& v, const ReadNode& node);
   bool walk_fields(simdjson::ondemand::object obj, const ReadNode& node);
-  bool scalar(ovalue v, std::string_view path, Value& out);
-  bool answer_value(ovalue v, Value& out);
-  bool form_answers(ovalue v, const ReadNode& node);
-  bool form_entry(ovalue entry);
-  bool url_params(ovalue v, const ReadNode& node);
+  bool scalar(ovalue& v, std::string_view path, Value& out);
+  bool answer_value(ovalue& v, Value& out);
+  bool form_answers(ovalue& v, const ReadNode& node);
+  bool form_entry(ovalue& entry);
+  bool url_params(ovalue& v, const ReadNode& node);
   void assign_first(std::int32_t slot, Value v);
   void forget(const ReadNode& node);
-  bool shape(std::string_view path, std::string_view expected, ovalue v);
+  bool shape(std::string_view path, std::string_view expected, ovalue& v);
   bool json_error(simdjson::error_code e);
 
   const Plan& plan_;

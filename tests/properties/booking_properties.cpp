@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "runtime/booking_mapper.hpp"
+#include "runtime/ndjson_chunks.hpp"
 #include "tests/test_support.hpp"
 
 namespace {
@@ -440,7 +441,11 @@ std::size_t line_count(const std::string& input) {
 
 // One line of input: a booking (whole, truncated, or with odd escapes), garbage or random bytes.
 rc::Gen<std::string> gen_input_line() {
-  const auto booking = rc::gen::map(rc::gen::pair(gen_weird_value(), gen_weird_value()), [](const std::pair<std::string, std::string>& v) {
+  const auto email = rc::gen::weightedOneOf<std::string>({
+      {2, rc::gen::elementOf(std::vector<std::string>{R"("guest@mixtend.com")", R"(" Taro@Example.CO.JP ")", R"("hanako@docomo.ne.jp")",
+                                                      R"(["a@b.jp"])", R"("guest＠mixtend.com")"})},
+      {1, gen_weird_value()}});
+  const auto booking = rc::gen::map(rc::gen::pair(email, gen_weird_value()), [](const std::pair<std::string, std::string>& v) {
     return booking_json({{"guest_email", "メールアドレス", v.first}, {"company_name", "会社名", v.second},
                          {"guest_name", "名前", R"("山田　太郎")"}, {"custom_text", "従業員数", R"("1,000")"}});
   });
@@ -529,5 +534,33 @@ TEST_CASE("map output does not depend on the number of threads", "[property]") {
   rc::prop("--threads 1 and --threads 2 write the same bytes", [] {
     const std::string input = *gen_input();
     RC_ASSERT(run_map(input, 1) == run_map(input, 2));
+  });
+}
+
+TEST_CASE("NDJSON chunks hand out every byte once, in whole lines, with padding after them", "[property]") {
+  rc::prop("any input, chunks of 1 to 64 bytes (lines longer than a chunk grow the buffer)", [] {
+    const std::string input = *gen_input();
+    const auto chunk_bytes = *rc::gen::inRange<std::size_t>(1, 65);
+    TempFile in;
+    hubrules::runtime::write_all(in.fd(), input.data(), input.size());
+    RC_ASSERT(::lseek(in.fd(), 0, SEEK_SET) == 0);
+    hubrules::runtime::NdjsonChunks chunks(in.fd(), "input", chunk_bytes);
+    std::string joined;
+    std::size_t lines = 0, count = 0;
+    bool ended = false;  // a chunk without a final newline must be the last
+    while (const auto c = chunks.next()) {
+      RC_ASSERT(!ended);
+      RC_ASSERT(c->begin < c->end);
+      RC_ASSERT(c->readable >= c->end + simdjson::SIMDJSON_PADDING);
+      const std::string part(c->begin, c->end);
+      ended = part.back() != '\n';
+      joined += part;
+      lines += hubrules::runtime::for_each_line(c->begin, c->end, lines + 1, [](std::size_t, const char*, std::size_t) {});
+      ++count;
+    }
+    RC_ASSERT(joined == input);
+    RC_ASSERT(lines == line_count(input));
+    RC_ASSERT(chunks.bytes_read() == input.size());
+    RC_CLASSIFY(count > 1, "several chunks");
   });
 }

@@ -101,7 +101,7 @@ void check_compiles_sanely(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("the parser and checker return on arbitrary text; a plan exists iff no error", "[property]") {
+TEST_CASE("the parser and checker return on arbitrary text, and a plan exists iff no error", "[property]") {
   REQUIRE(hubrules::testing::compile_text(timerex_rules_text()).compilation.plan != nullptr);
   rc::prop("random token soup and random strings", [] { check_compiles_sanely(*gen_rule_text()); });
   rc::prop("timerex.rules with characters deleted, duplicated or swapped", [] { check_compiles_sanely(*gen_mutated_rules()); });

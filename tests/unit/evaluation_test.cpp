@@ -64,7 +64,7 @@ TEST_CASE("a guard lets a booking through or skips it with the condition as the 
   CHECK(map_line(plan, booking(guest, "", R"("webhook_type":"Event_Confirmed")")).find("skipped") != std::string::npos);
 }
 
-TEST_CASE("the first failing guard is the reason; guards that are not true skip", "[evaluation][guard]") {
+TEST_CASE("the first failing guard is the reason, and guards that are not true skip", "[evaluation][guard]") {
   const PlanPtr plan = plan_of(R"(rules 1
 when booking.webhook_type == "event_confirmed"
 when booking.event.is_changed
@@ -152,7 +152,7 @@ TEST_CASE("if … then … else", "[evaluation][conditional]") {
   CHECK(city(nested, R"({"event":{"status":4}})") == "absent");
 }
 
-TEST_CASE("== and != compare kind and value; numbers by value", "[evaluation][comparison]") {
+TEST_CASE("== and != compare kind and value, numbers by value", "[evaluation][comparison]") {
   const std::string eq = R"(if booking.event.status == 1 then "eq" else "ne")";
   CHECK(city(eq, R"({"event":{"status":1}})") == R"("eq")");
   CHECK(city(eq, R"({"event":{"status":1.0}})") == R"("eq")");
@@ -346,7 +346,7 @@ contacts {
             .find(R"("company":"本物")") != std::string::npos);
 }
 
-TEST_CASE("answers: arrays joined with ';', numbers as text, trimmed", "[evaluation][answers]") {
+TEST_CASE("answers: arrays joined with a semicolon, numbers as text, trimmed", "[evaluation][answers]") {
   const std::string expr = R"(answer(label: "q"))";
   CHECK(city(expr, booking(entry("c", "q", R"(["CRM","MA"])"))) == R"("CRM;MA")");
   CHECK(city(expr, booking(entry("c", "q", R"(["CRM"])"))) == R"("CRM")");

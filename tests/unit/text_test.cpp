@@ -270,7 +270,7 @@ TEST_CASE("the bundled free-mail list", "[text][freemail]") {
   CHECK_FALSE(list.contains("GMAIL.COM"));       // callers lowercase first
 }
 
-TEST_CASE("a free-mail list from text; add, remove and copies", "[text][freemail]") {
+TEST_CASE("a free-mail list from text, with add, remove and copies", "[text][freemail]") {
   FreeMailDomains list = FreeMailDomains::from_text("# comment\n\ngmail.com\r\n  docomo.ne.jp  \nyahoo.co.jp");
   CHECK(list.size() == 3);
   CHECK(list.contains("gmail.com"));
