@@ -116,9 +116,10 @@ class Mapper {
     od::object root;
     if (doc.get_object().get(root)) return false;
     for (auto field_result : root) {
-      od::field field;
       string_view key;
-      if (std::move(field_result).get(field) || !key_of(field, key)) return false;
+      if (field_result.error()) return false;
+      od::field& field = field_result.value_unsafe();  // in place: copies stall on store forwarding
+      if (!key_of(field, key)) return false;
       if (key == "webhook_type") {
         od::json_type type;
         if (field.value().type().get(type)) return false;
@@ -158,13 +159,14 @@ class Mapper {
     }
   }
 
-  bool extract_event(od::value value) {
+  bool extract_event(od::value& value) {
     od::object event;
     if (value.get_object().get(event)) return false;
     for (auto field_result : event) {
-      od::field field;
       string_view key;
-      if (std::move(field_result).get(field) || !key_of(field, key)) return false;
+      if (field_result.error()) return false;
+      od::field& field = field_result.value_unsafe();  // in place: copies stall on store forwarding
+      if (!key_of(field, key)) return false;
       if (key == "id") {
         od::json_type type;
         if (field.value().type().get(type)) return false;
@@ -188,7 +190,7 @@ class Mapper {
     return true;
   }
 
-  bool extract_form(od::value value) {
+  bool extract_form(od::value& value) {
     od::array form;
     if (value.get_array().get(form)) return false;
     for (auto entry_result : form) {
@@ -197,9 +199,10 @@ class Mapper {
       string_view field_type, label, answer;
       bool has_type = false, has_label = false;
       for (auto field_result : entry) {
-        od::field field;
         string_view key;
-        if (std::move(field_result).get(field) || !key_of(field, key)) return false;
+        if (field_result.error()) return false;
+        od::field& field = field_result.value_unsafe();  // in place: copies stall on store forwarding
+        if (!key_of(field, key)) return false;
         if (key == "field_type") {
           if (!optional_string(field.value(), field_type, has_type)) return false;
         } else if (key == "label") {
@@ -229,7 +232,7 @@ class Mapper {
     answer_[slot] = answer;
   }
 
-  static bool optional_string(od::value value, string_view& out, bool& has) {
+  static bool optional_string(od::value& value, string_view& out, bool& has) {
     od::json_type type;
     if (value.type().get(type)) return false;
     has = type == od::json_type::string;
@@ -240,7 +243,7 @@ class Mapper {
   // true/false, an array's non-null items so joined with ";"; null gives an empty view (absent).
   // An object, or an array holding an array or object, is the wrong shape. With read false the
   // shape is checked and out left empty.
-  bool answer_text(od::value value, bool read, string_view& out) {
+  bool answer_text(od::value& value, bool read, string_view& out) {
     od::json_type type;
     if (value.type().get(type)) return false;
     switch (type) {
@@ -251,9 +254,10 @@ class Mapper {
         std::size_t n = 0;
         bool first = true;
         for (auto item_result : items) {
-          od::value item;
           od::json_type item_type;
-          if (std::move(item_result).get(item) || item.type().get(item_type)) return false;
+          if (item_result.error()) return false;
+          od::value& item = item_result.value_unsafe();
+          if (item.type().get(item_type)) return false;
           if (item_type == od::json_type::object || item_type == od::json_type::array) return false;
           if (item_type == od::json_type::null || !read) continue;
           if (!first) begin[n++] = ';';
@@ -278,7 +282,7 @@ class Mapper {
     }
   }
 
-  static bool scalar_text(od::value value, od::json_type type, string_view& out) {
+  static bool scalar_text(od::value& value, od::json_type type, string_view& out) {
     switch (type) {
       case od::json_type::string:
         return !value.get_string().get(out);

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
-#include <memory>
+#include <deque>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -29,73 +31,136 @@ void write_all(int fd, const char* data, std::size_t size) {
 
 namespace {
 
-constexpr std::size_t bytes_per_thread = 4 << 20;
+constexpr std::size_t chunk_bytes = 1 << 20;
 
-// What one thread maps: whole lines, with their first line number.
-struct Part {
-  const char* begin = nullptr;
-  const char* end = nullptr;
+// One chunk's way through the mapper: read by the main thread, mapped by a worker, written by
+// the main thread in input order.
+struct Task {
+  ChunkBuffer input;
   std::size_t first_line = 0;
-};
-
-struct Worker {
-  explicit Worker(const engine::PlanPtr& plan) : evaluator(plan) {}
-  engine::Evaluator evaluator;
-  std::string out;
+  std::string output;
   MapStats stats;
+  bool done = false;
 };
 
-void map_part(Worker& w, const Part& part, const char* readable) {
-  w.out.clear();
-  w.stats = {};
-  for_each_line(part.begin, part.end, part.first_line, [&](std::size_t line, const char* p, std::size_t len) {
-    const engine::Evaluation& r = w.evaluator.evaluate(p, len, static_cast<std::size_t>(readable - p));
-    engine::append_map_line(w.out, line, r);
-    w.stats.count(r.outcome);
+void map_chunk(engine::Evaluator& evaluator, Task& t) {
+  t.output.clear();
+  t.stats = {};
+  const Chunk c = t.input.view();
+  for_each_line(c.begin, c.end, t.first_line, [&](std::size_t line, const char* p, std::size_t len) {
+    const engine::Evaluation& r = evaluator.evaluate(p, len, static_cast<std::size_t>(c.readable - p));
+    engine::append_map_line(t.output, line, r);
+    t.stats.count(r.outcome);
   });
 }
 
-// Cuts a chunk into up to n parts of about equal size, at line boundaries.
-std::vector<Part> split(const Chunk& c, std::size_t first_line, std::size_t n) {
-  std::vector<Part> parts;
-  const char* p = c.begin;
-  std::size_t line = first_line;
-  const auto share = static_cast<std::size_t>(c.end - c.begin) / n + 1;
-  while (p < c.end) {
-    const char* cut = std::min(c.end, p + share);
-    if (cut < c.end) {
-      const auto* nl = static_cast<const char*>(std::memchr(cut, '\n', static_cast<std::size_t>(c.end - cut)));
-      cut = nl != nullptr ? nl + 1 : c.end;
-    }
-    parts.push_back({p, cut, line});
-    line += static_cast<std::size_t>(std::count(p, cut, '\n'));
-    p = cut;
+MapStats map_sequentially(const engine::PlanPtr& plan, NdjsonChunks& chunks, int out_fd) {
+  engine::Evaluator evaluator(plan);
+  Task t;
+  MapStats total;
+  while (chunks.next_into(t.input)) {
+    t.first_line = total.lines + 1;
+    map_chunk(evaluator, t);
+    write_all(out_fd, t.output.data(), t.output.size());
+    total += t.stats;
   }
-  return parts;
+  return total;
 }
+
+std::size_t lines_in(const ChunkBuffer& b) {
+  const char* end = b.bytes.data() + b.size;
+  const auto newlines = static_cast<std::size_t>(std::count(b.bytes.data(), end, '\n'));
+  return newlines + (end[-1] != '\n' ? 1 : 0);
+}
+
+// Workers map whole chunks while the main thread reads ahead and writes finished chunks in
+// input order: reading and writing overlap the mapping, and no worker waits for a sibling.
+class ParallelMapper {
+ public:
+  ParallelMapper(const engine::PlanPtr& plan, unsigned threads) : tasks_(2 * threads) {
+    for (unsigned i = 0; i < threads; ++i) workers_.emplace_back([this, plan] { work(plan); });
+  }
+  ParallelMapper(const ParallelMapper&) = delete;
+  ParallelMapper& operator=(const ParallelMapper&) = delete;
+  ~ParallelMapper() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    queued_.notify_all();
+    for (auto& w : workers_) w.join();
+  }
+
+  MapStats run(NdjsonChunks& chunks, int out_fd) {
+    MapStats total;
+    std::size_t next_line = 1, read = 0, written = 0;
+    bool input_left = true;
+    for (;;) {
+      while (input_left && read - written < tasks_.size()) {
+        Task& t = tasks_[read % tasks_.size()];
+        if (!(input_left = chunks.next_into(t.input))) break;
+        t.first_line = next_line;
+        next_line += lines_in(t.input);
+        enqueue(read++);
+      }
+      if (written == read) return total;
+      Task& t = wait_done(written++);
+      write_all(out_fd, t.output.data(), t.output.size());
+      total += t.stats;
+    }
+  }
+
+ private:
+  void enqueue(std::size_t index) {
+    {
+      std::lock_guard lock(mutex_);
+      tasks_[index % tasks_.size()].done = false;
+      queue_.push_back(index);
+    }
+    queued_.notify_one();
+  }
+
+  Task& wait_done(std::size_t index) {
+    Task& t = tasks_[index % tasks_.size()];
+    std::unique_lock lock(mutex_);
+    finished_.wait(lock, [&] { return t.done; });
+    return t;
+  }
+
+  void work(const engine::PlanPtr& plan) {
+    engine::Evaluator evaluator(plan);
+    for (;;) {
+      std::size_t index = 0;
+      {
+        std::unique_lock lock(mutex_);
+        queued_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        index = queue_.front();
+        queue_.pop_front();
+      }
+      Task& t = tasks_[index % tasks_.size()];
+      map_chunk(evaluator, t);
+      {
+        std::lock_guard lock(mutex_);
+        t.done = true;
+      }
+      finished_.notify_all();
+    }
+  }
+
+  std::vector<Task> tasks_;  // a ring: chunk k uses tasks_[k % size]
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable queued_, finished_;
+  std::deque<std::size_t> queue_;
+  bool stopping_ = false;
+};
 
 }  // namespace
 
 MapStats map_bookings(const engine::PlanPtr& plan, int in_fd, int out_fd, unsigned threads, const std::string& input_name) {
-  threads = std::max(1u, threads);
-  std::vector<std::unique_ptr<Worker>> workers;
-  for (unsigned i = 0; i < threads; ++i) workers.push_back(std::make_unique<Worker>(plan));
-  NdjsonChunks chunks(in_fd, input_name, bytes_per_thread * threads);
-  MapStats total;
-  while (auto chunk = chunks.next()) {
-    const std::size_t first_line = total.lines + 1;
-    const std::vector<Part> parts = threads == 1 ? std::vector<Part>{{chunk->begin, chunk->end, first_line}}
-                                                 : split(*chunk, first_line, threads);
-    std::vector<std::thread> running;
-    for (std::size_t i = 1; i < parts.size(); ++i)
-      running.emplace_back(map_part, std::ref(*workers[i]), std::cref(parts[i]), chunk->readable);
-    map_part(*workers[0], parts[0], chunk->readable);
-    for (auto& t : running) t.join();
-    for (std::size_t i = 0; i < parts.size(); ++i) {
-      write_all(out_fd, workers[i]->out.data(), workers[i]->out.size());
-      total += workers[i]->stats;
-    }
-  }
+  NdjsonChunks chunks(in_fd, input_name, chunk_bytes);
+  MapStats total = threads <= 1 ? map_sequentially(plan, chunks, out_fd) : ParallelMapper(plan, threads).run(chunks, out_fd);
   total.bytes = chunks.bytes_read();
   return total;
 }
