@@ -1,7 +1,6 @@
 #include "engine/booking_reader.hpp"
 
 #include <algorithm>
-#include <cstring>
 
 #include "engine/text/decimal.hpp"
 #include "engine/text/whitespace.hpp"
@@ -46,10 +45,12 @@ class FieldKey {
     escaped_ = escaped;
     return escaped ? field.value_unsafe().unescaped_key().get(unescaped_) : simdjson::SUCCESS;
   }
-  // The padding after every document makes reading name.size() bytes past a short key safe.
+  // Stops at the key's closing quote, so it never reads past the key whatever the name's length.
   bool is(std::string_view name) const {
     if (escaped_) return unescaped_ == name;
-    return raw_[name.size()] == '"' && (name.empty() || (raw_[0] == name[0] && std::memcmp(raw_, name.data(), name.size()) == 0));
+    for (std::size_t i = 0; i < name.size(); ++i)
+      if (raw_[i] != name[i] || raw_[i] == '"') return false;
+    return raw_[name.size()] == '"';
   }
 
  private:
@@ -207,17 +208,19 @@ bool BookingReader::answer_value(ovalue& v, Value& out) {
     if (auto e = element.error()) return json_error(e);
     Value part;
     if (!scalar(element.value_unsafe(), "booking.event.form[].value[]", part)) return false;
-    if (part.is_null()) continue;
-    parts_.push_back(part.text);
-    size += part.text.size() + 1;
+    const std::string_view item = text::trim(part.text);  // null's text is empty
+    if (item.empty()) continue;
+    parts_.push_back(item);
+    size += item.size() + 1;
   }
+  // Each choice trimmed, blank ones left out: ["CRM", " ", "MA "] is "CRM;MA".
   char* joined = arena_->allocate(size);
   std::size_t n = 0;
   for (std::string_view p : parts_) {
     if (n > 0) joined[n++] = ';';
     n += p.copy(joined + n, p.size());
   }
-  out = trimmed_text({joined, n});
+  out = n == 0 ? Value::null() : Value::string({joined, n});
   return true;
 }
 

@@ -12,7 +12,9 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <random>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -421,13 +423,14 @@ struct TempFile {
   int fd() const { return fileno(f); }
 };
 
+// Runs map_bookings from one temporary file to another; throws when a file cannot be used.
 std::string run_map(const std::string& input, unsigned threads) {
   TempFile in, out;
-  RC_ASSERT(in.f != nullptr && out.f != nullptr);
+  if (in.f == nullptr || out.f == nullptr) throw std::runtime_error("no temporary file");
   hubrules::runtime::write_all(in.fd(), input.data(), input.size());
-  RC_ASSERT(::lseek(in.fd(), 0, SEEK_SET) == 0);
+  if (::lseek(in.fd(), 0, SEEK_SET) != 0) throw std::runtime_error("lseek");
   hubrules::runtime::map_bookings(timerex_plan(), in.fd(), out.fd(), threads);
-  RC_ASSERT(::lseek(out.fd(), 0, SEEK_SET) == 0);
+  if (::lseek(out.fd(), 0, SEEK_SET) != 0) throw std::runtime_error("lseek");
   std::string result;
   char buf[65536];
   for (ssize_t n; (n = ::read(out.fd(), buf, sizeof buf)) > 0;) result.append(buf, static_cast<std::size_t>(n));
@@ -476,39 +479,41 @@ rc::Gen<std::string> gen_input() {
                       });
 }
 
-void check_map_output(const std::string& input, const std::string& output) {
+// What is wrong with map's output for the input, or "" when nothing is: one JSON line per input
+// line, numbered 1..N in order, each with a booking id and exactly one outcome.
+std::string map_output_problem(const std::string& input, const std::string& output) {
   const std::size_t expected = line_count(input);
-  RC_ASSERT(static_cast<std::size_t>(std::count(output.begin(), output.end(), '\n')) == expected);
-  RC_ASSERT(output.empty() || output.back() == '\n');
+  const auto newlines = static_cast<std::size_t>(std::count(output.begin(), output.end(), '\n'));
+  if (newlines != expected) return std::to_string(newlines) + " output lines for " + std::to_string(expected) + " input lines";
+  if (!output.empty() && output.back() != '\n') return "the output does not end with a newline";
   simdjson::dom::parser parser;
   std::size_t n = 0;
   for (std::size_t at = 0; at < output.size();) {
     const std::size_t nl = output.find('\n', at);
     const std::string line = output.substr(at, nl - at);
     at = nl + 1;
-    ++n;
+    const std::string where = "output line " + std::to_string(++n) + ": " + line.substr(0, 300);
     simdjson::dom::element e;
-    const auto err = parser.parse(line).get(e);
-    if (err) RC_LOG() << "line " << n << ": " << simdjson::error_message(err) << ": " << line << "\n";
-    RC_ASSERT(err == simdjson::SUCCESS);
+    if (const auto err = parser.parse(line).get(e)) return where + ": " + simdjson::error_message(err);
     std::uint64_t number = 0;
-    RC_ASSERT(e["line"].get(number) == simdjson::SUCCESS);
-    RC_ASSERT(number == n);
+    if (e["line"].get(number) != simdjson::SUCCESS || number != n) return where + ": wrong \"line\"";
     simdjson::dom::element id;
-    RC_ASSERT(e["booking"].get(id) == simdjson::SUCCESS);
-    RC_ASSERT((id.is_null() || id.is_string()));
+    if (e["booking"].get(id) != simdjson::SUCCESS || !(id.is_null() || id.is_string())) return where + ": bad \"booking\"";
     simdjson::dom::element x;
     const bool records = e["associate"].get(x) == simdjson::SUCCESS;
     const bool skipped = e["skipped"].get(x) == simdjson::SUCCESS;
     const bool error = e["error"]["code"].get(x) == simdjson::SUCCESS;
-    RC_ASSERT(int(records) + int(skipped) + int(error) == 1);
-    if (error) {
-      std::string_view code;
-      RC_ASSERT(x.get(code) == simdjson::SUCCESS);
-      RC_ASSERT((code == "R001" || code == "R002"));
-    }
+    if (int(records) + int(skipped) + int(error) != 1) return where + ": not exactly one outcome";
+    std::string_view code;
+    if (error && (x.get(code) != simdjson::SUCCESS || (code != "R001" && code != "R002"))) return where + ": bad error code";
   }
-  RC_ASSERT(n == expected);
+  return n == expected ? "" : "line count";
+}
+
+void check_map_output(const std::string& input, const std::string& output) {
+  const std::string problem = map_output_problem(input, output);
+  RC_LOG() << problem << "\n";
+  RC_ASSERT(problem.empty());
   RC_CLASSIFY(output.find(R"("contacts":{)") != std::string::npos, "a contact posted");
   RC_CLASSIFY(output.find(R"("skipped":)") != std::string::npos, "a booking skipped");
   RC_CLASSIFY(output.find(R"("code":"R001")") != std::string::npos, "R001");
@@ -563,4 +568,39 @@ TEST_CASE("NDJSON chunks hand out every byte once, in whole lines, with padding 
     RC_ASSERT(chunks.bytes_read() == input.size());
     RC_CLASSIFY(count > 1, "several chunks");
   });
+}
+
+TEST_CASE("map over many chunks: every line answered, the same bytes with 1, 2 and 3 threads", "[property]") {
+  // Several megabytes, so that the input spans many of map's 1 MiB chunks: bookings, cancelled and
+  // truncated ones, garbage, random bytes, CRLF and empty lines, and one line longer than a chunk.
+  std::mt19937 random(20240410);
+  const std::string booking = booking_json({{"company_name", "会社名", R"("\u3000株式会社ミクステンド ")"},
+                                            {"guest_name", "名前", R"("山田　太郎")"},
+                                            {"guest_email", "メールアドレス", R"(" Taro@Mixtend.co.jp ")"},
+                                            {"custom_text", "従業員数", R"("１，２００")"}});
+  const std::string cancelled = booking_json({{"guest_email", "e", R"("a@b.jp")"}}, "7", "event_cancelled");
+  std::string input;
+  for (std::size_t i = 0; input.size() < (6u << 20); ++i) {
+    switch (random() % 8) {
+      case 0: case 1: case 2: input += booking; break;
+      case 3: input += cancelled; break;
+      case 4: input += booking.substr(0, random() % booking.size()); break;
+      case 5: for (unsigned k = random() % 200; k > 0; --k) input += static_cast<char>(random()); break;
+      case 6: input += R"({"event":{"form":{}}})"; break;
+      case 7: break;  // an empty line
+    }
+    input += random() % 5 == 0 ? "\r\n" : "\n";
+    if (i == 3000) input += R"({"webhook_type":"event_confirmed","event":{"id":"long","form":[{"field_type":"guest_comment","label":"c","value":")" +
+                            std::string(3u << 19, 'x') + R"("},{"field_type":"guest_email","label":"e","value":"long@mixtend.co.jp"}]}})" + "\n";
+  }
+  input += booking;  // the last line without a newline
+  REQUIRE(input.size() > (6u << 20));
+  REQUIRE(line_count(input) > 10000);
+  const std::string one = run_map(input, 1);
+  CHECK(map_output_problem(input, one).empty());
+  CHECK(one.find(R"(,"booking":"long","contacts":{"properties":{"email":"long@mixtend.co.jp"}})") != std::string::npos);
+  const bool same_with_2 = run_map(input, 2) == one;
+  const bool same_with_3 = run_map(input, 3) == one;
+  CHECK(same_with_2);
+  CHECK(same_with_3);
 }

@@ -212,7 +212,7 @@ TEST_CASE("type checks: E207 and E304", "[checker]") {
   CHECK(compile_text(contacts_with("", "when booking.event.confirmed\n")).compilation.diagnostics.empty());
 }
 
-TEST_CASE("warnings leave a plan; errors leave none", "[checker]") {
+TEST_CASE("warnings leave a plan, errors leave none", "[checker]") {
   const auto warned = compile_text(contacts_with("", "let unused = 1\n"));
   REQUIRE(warned.compilation.diagnostics.size() == 1);
   CHECK(warned.compilation.diagnostics[0].code == "W401");

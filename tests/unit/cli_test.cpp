@@ -39,7 +39,7 @@ TEST_CASE("check: 1 for a file with errors", "[cli]") {
   CHECK(contains(r.output, "tests/golden/diagnostics/E200-unknown-property.rules: 1 error, 0 warnings"));
 }
 
-TEST_CASE("check: several files are all checked; one with errors makes it 1", "[cli]") {
+TEST_CASE("check: several files are all checked, one with errors makes it 1", "[cli]") {
   const auto r = run_hubrules("check tests/golden/diagnostics/E204-contacts-without-email.rules rules/timerex.rules");
   INFO(r.output);
   CHECK(r.status == 1);
@@ -134,7 +134,7 @@ TEST_CASE("an unknown command is a usage error", "[cli]") {
   CHECK(contains(r.output, "usage:"));
 }
 
-TEST_CASE("no command is a usage error; help is not", "[cli]") {
+TEST_CASE("no command is a usage error, help is not", "[cli]") {
   const auto none = run_hubrules("");
   CHECK(none.status == 2);
   CHECK(contains(none.output, "usage:"));

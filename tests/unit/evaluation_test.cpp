@@ -346,7 +346,7 @@ contacts {
             .find(R"("company":"本物")") != std::string::npos);
 }
 
-TEST_CASE("answers: arrays joined with a semicolon, numbers as text, trimmed", "[evaluation][answers]") {
+TEST_CASE("answers: arrays of trimmed choices joined with a semicolon, numbers as text, trimmed", "[evaluation][answers]") {
   const std::string expr = R"(answer(label: "q"))";
   CHECK(city(expr, booking(entry("c", "q", R"(["CRM","MA"])"))) == R"("CRM;MA")");
   CHECK(city(expr, booking(entry("c", "q", R"(["CRM"])"))) == R"("CRM")");
@@ -354,6 +354,10 @@ TEST_CASE("answers: arrays joined with a semicolon, numbers as text, trimmed", "
   CHECK(city(expr, booking(entry("c", "q", R"([null])"))) == "absent");
   CHECK(city(expr, booking(entry("c", "q", R"(["CRM",null,"MA"])"))) == R"("CRM;MA")");
   CHECK(city(expr, booking(entry("c", "q", R"([1,2.5])"))) == R"("1;2.5")");
+  // Each choice is trimmed and blank ones are left out.
+  CHECK(city(expr, booking(entry("c", "q", R"(["","CRM"," "])"))) == R"("CRM")");
+  CHECK(city(expr, booking(entry("c", "q", R"([" "," "])"))) == "absent");
+  CHECK(city(expr, booking(entry("c", "q", R"(["CRM ","","　MA"])"))) == R"("CRM;MA")");
   CHECK(city(expr, booking(entry("c", "q", R"(" \u3000CRM\t")"))) == R"("CRM")");
   CHECK(city(expr, booking(entry("c", "q", R"(12)"))) == R"("12")");
   CHECK(city(expr, booking(entry("c", "q", R"(null)"))) == "absent");
