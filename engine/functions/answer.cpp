@@ -36,7 +36,8 @@ extern const FunctionSpec answer_function{
     "answer", R"(answer(type: "field_type") | answer(label: "question label"))",
     "The guest's answer to a form question: a standard question found by its `field_type` "
     "(company_name, guest_name, guest_email, guest_phone, guest_comment), a custom one by its label. "
-    "The first matching question wins. An array answer (a multiple choice) is joined with \";\". "
+    "The first matching question wins. An array answer (a multiple choice) has its choices trimmed, "
+    "blank ones left out, and the rest joined with \";\". "
     "The answer is trimmed of ASCII whitespace and U+3000; an empty or missing answer is null.",
     1, 1, Type::string, answer, bind_answer, examples};
 
