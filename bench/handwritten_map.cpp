@@ -240,7 +240,8 @@ class Mapper {
   }
 
   // The answer as text, untrimmed: a string as is, a number as its JSON text, a boolean as
-  // true/false, an array's non-null items so joined with ";"; null gives an empty view (absent).
+  // true/false, an array's items trimmed, non-blank ones joined with ";"; null gives an empty
+  // view (absent).
   // An object, or an array holding an array or object, is the wrong shape. With read false the
   // shape is checked and out left empty.
   bool answer_text(od::value& value, bool read, string_view& out) {
@@ -260,10 +261,12 @@ class Mapper {
           if (item.type().get(item_type)) return false;
           if (item_type == od::json_type::object || item_type == od::json_type::array) return false;
           if (item_type == od::json_type::null || !read) continue;
-          if (!first) begin[n++] = ';';
-          first = false;
           string_view s;
           if (!scalar_text(item, item_type, s)) return false;
+          s = text::trim(s);  // each choice trimmed, blank ones left out
+          if (s.empty()) continue;
+          if (!first) begin[n++] = ';';
+          first = false;
           std::memcpy(begin + n, s.data(), s.size());
           n += s.size();
         }

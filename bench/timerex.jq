@@ -16,12 +16,13 @@ def trim:
   then sub("\\A[ \t\n\u000b\f\r\u3000]+"; "") | sub("[ \t\n\u000b\f\r\u3000]+\\z"; "")
   else . end;
 
-# An answer as text: a string as is, a number or boolean as its JSON text, an array's non-null
-# items so joined with ";"; trimmed; empty or null means absent (null). Objects never get here.
+# An answer as text: a string as is, a number or boolean as its JSON text, an array's items
+# trimmed and the non-blank ones joined with ";"; trimmed; empty or null means absent (null).
+# Objects never get here.
 def scalar_text: if type == "string" then . else tojson end;
 def answer_text:
   (if type == "string" then .
-   elif type == "array" then map(select(. != null) | scalar_text) | join(";")
+   elif type == "array" then map(select(. != null) | scalar_text | trim | select(. != "")) | join(";")
    elif type == "number" or type == "boolean" then tojson
    else null end)
   | if . == null then null else trim | if . == "" then null else . end end;
