@@ -25,6 +25,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/text/json_writer.hpp"
+
 namespace {
 
 // ---------------------------------------------------------------------------------------------
@@ -230,32 +232,8 @@ const Guest& make_guest(Rng& rng, long long i, std::vector<Company>& companies, 
 }
 
 // ---------------------------------------------------------------------------------------------
-// JSON output: UTF-8 written as is; '"', '\\' and control characters escaped.
-void str(std::string& o, sv s) {
-  static constexpr char hex[] = "0123456789abcdef";
-  o += '"';
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\r': o += "\\r"; break;
-      case '\t': o += "\\t"; break;
-      case '\b': o += "\\b"; break;
-      case '\f': o += "\\f"; break;
-      default:
-        if (c < 0x20) {
-          o += "\\u00";
-          o += hex[c >> 4];
-          o += hex[c & 15];
-        } else {
-          o += ch;
-        }
-    }
-  }
-  o += '"';
-}
+// JSON output: strings escaped by the project's own writer (engine/text/json_writer).
+void str(std::string& o, sv s) { hubrules::text::append_json_string(o, s); }
 
 void key(std::string& o, sv k) {
   str(o, k);

@@ -65,6 +65,23 @@ Value trimmed_text(std::string_view s) {
 }
 }  // namespace
 
+// Calls each(element) for the elements of an array; null reads as no elements, anything else
+// is a wrong shape at path.
+template <typename F>
+bool BookingReader::for_each_element(ovalue& v, std::string_view path, F&& each) {
+  od::json_type t;
+  if (auto e = v.type().get(t)) return json_error(e);
+  if (t == od::json_type::null) return true;
+  if (t != od::json_type::array) return shape(path, "an array", v);
+  od::array arr;
+  if (auto e = v.get_array().get(arr)) return json_error(e);
+  for (auto element : arr) {
+    if (auto e = element.error()) return json_error(e);
+    if (!each(element.value_unsafe())) return false;
+  }
+  return true;
+}
+
 bool BookingReader::json_error(simdjson::error_code e) {
   error_->code = "R001";
   error_->message = std::string("not valid JSON: ") + simdjson::error_message(e);
@@ -138,7 +155,7 @@ bool BookingReader::walk(ovalue& v, const ReadNode& node) {
   if (auto e = v.type().get(t)) return json_error(e);
   if (t == od::json_type::null) return true;  // a null object reads as absent fields
   const bool by_index = node.children.front().index >= 0;
-  if (by_index) return t == od::json_type::array ? walk_array(v, node) : shape(node.path, "an array", v);
+  if (by_index) return walk_array(v, node);
   if (t != od::json_type::object) return shape(node.path, "an object", v);
   od::object obj;
   if (auto e = v.get_object().get(obj)) return json_error(e);
@@ -146,15 +163,11 @@ bool BookingReader::walk(ovalue& v, const ReadNode& node) {
 }
 
 bool BookingReader::walk_array(ovalue& v, const ReadNode& node) {
-  od::array arr;
-  if (auto e = v.get_array().get(arr)) return json_error(e);
   long i = 0;
-  for (auto element : arr) {
-    if (auto e = element.error()) return json_error(e);
-    if (const ReadNode::Child* child = find_index(node, i++))
-      if (!walk(element.value_unsafe(), plan_.read_tree[child->node])) return false;
-  }
-  return true;
+  return for_each_element(v, node.path, [&](ovalue& element) {
+    const ReadNode::Child* child = find_index(node, i++);
+    return child == nullptr || walk(element, plan_.read_tree[child->node]);
+  });
 }
 
 bool BookingReader::scalar(ovalue& v, std::string_view path, Value& out) {
@@ -225,17 +238,7 @@ bool BookingReader::answer_value(ovalue& v, Value& out) {
 }
 
 bool BookingReader::form_answers(ovalue& v, const ReadNode& node) {
-  od::json_type t;
-  if (auto e = v.type().get(t)) return json_error(e);
-  if (t == od::json_type::null) return true;
-  if (t != od::json_type::array) return shape(node.path, "an array", v);
-  od::array arr;
-  if (auto e = v.get_array().get(arr)) return json_error(e);
-  for (auto element : arr) {
-    if (auto e = element.error()) return json_error(e);
-    if (!form_entry(element.value_unsafe())) return false;
-  }
-  return true;
+  return for_each_element(v, node.path, [&](ovalue& entry) { return form_entry(entry); });
 }
 
 bool BookingReader::form_entry(ovalue& entry) {
@@ -270,15 +273,7 @@ bool BookingReader::form_entry(ovalue& entry) {
 }
 
 bool BookingReader::url_params(ovalue& v, const ReadNode& node) {
-  od::json_type t;
-  if (auto e = v.type().get(t)) return json_error(e);
-  if (t == od::json_type::null) return true;
-  if (t != od::json_type::array) return shape(node.path, "an array", v);
-  od::array arr;
-  if (auto e = v.get_array().get(arr)) return json_error(e);
-  for (auto element : arr) {
-    if (auto e = element.error()) return json_error(e);
-    ovalue& item = element.value_unsafe();
+  return for_each_element(v, node.path, [&](ovalue& item) {
     od::object obj;
     if (item.get_object().get(obj) != simdjson::SUCCESS) return shape("booking.event.url_params[]", "an object", item);
     for (auto result : obj) {
@@ -293,8 +288,8 @@ bool BookingReader::url_params(ovalue& v, const ReadNode& node) {
       if (!scalar(field.value(), "booking.event.url_params[] value", param)) return false;
       assign_first(slot, param.kind == Kind::string ? trimmed_text(param.text) : param);
     }
-  }
-  return true;
+    return true;
+  });
 }
 
 void BookingReader::forget(const ReadNode& node) {

@@ -30,6 +30,8 @@ class BookingReader {
  private:
   using ovalue = simdjson::ondemand::value;
   bool walk_array(ovalue& v, const ReadNode& node);
+  template <typename F>
+  bool for_each_element(ovalue& v, std::string_view path, F&& each);
   bool walk(ovalue& v, const ReadNode& node);
   bool walk_fields(simdjson::ondemand::object obj, const ReadNode& node);
   bool scalar(ovalue& v, std::string_view path, Value& out);

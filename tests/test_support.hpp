@@ -3,6 +3,8 @@
 #include <simdjson.h>
 
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "engine/compiler.hpp"
@@ -14,6 +16,19 @@
 namespace hubrules::testing {
 
 inline std::string source_dir() { return HUBRULES_SOURCE_DIR; }
+
+// A whole file's bytes; empty when it cannot be read.
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline void write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+}
 
 // Compiles rule text; the SourceFile is kept alive with the result.
 struct CompiledText {

@@ -27,16 +27,9 @@ namespace {
 
 using hubrules::engine::PlanPtr;
 using hubrules::testing::map_line;
+using hubrules::testing::read_file;
 
 // --- the rules and the free-mail list, read from the source tree
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in.good());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 const PlanPtr& timerex_plan() {
   static const PlanPtr plan = [] {

@@ -20,18 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  REQUIRE(in);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void write_file(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out << text;
-}
 
 std::vector<std::string> property_names(const engine::BlockPlan& b) {
   std::vector<std::string> names;
@@ -88,7 +76,7 @@ std::string property_json(const std::string& name, const std::string& type, cons
 }  // namespace
 
 TEST_CASE("the plan of rules/timerex.rules", "[checker]") {
-  const auto c = compile_text(read_file(fs::path(testing::source_dir()) / "rules/timerex.rules"), "rules/timerex.rules");
+  const auto c = compile_text(hubrules::testing::read_file(fs::path(testing::source_dir()) / "rules/timerex.rules"), "rules/timerex.rules");
   INFO(c.rendered());
   CHECK(c.compilation.diagnostics.empty());
   REQUIRE(c.compilation.plan != nullptr);
@@ -244,11 +232,11 @@ TEST_CASE("freemail edits change the plan's free-mail list", "[checker]") {
 
 TEST_CASE("a custom schema from --schema DIR", "[checker][schema]") {
   TempDir dir;
-  write_file(dir.path / "contacts.json",
+  hubrules::testing::write_file(dir.path / "contacts.json",
              R"({"results":[)" + property_json("email", "string", "contactinformation") + "," +
                  property_json("favourite_food", "string", "contactinformation") + "," +
                  property_json("internal_score", "number", "contactinformation", true) + "]}");
-  write_file(dir.path / "companies.json",
+  hubrules::testing::write_file(dir.path / "companies.json",
              R"({"results":[)" + property_json("name", "string", "companyinformation") + "," +
                  property_json("seats", "number", "companyinformation") + "]}");
   const engine::HubSpotSchema schema = engine::HubSpotSchema::from_directory(dir.path.string());
@@ -283,7 +271,7 @@ TEST_CASE("a custom schema from --schema DIR", "[checker][schema]") {
     CHECK(c.rendered().find("unknown contacts property `jobtitle`") != std::string::npos);
   }
   SECTION("hubrules check --schema DIR uses it") {
-    write_file(dir.path / "custom.rules", contacts_with("  favourite_food = answer(label: \"好物\")\n"));
+    hubrules::testing::write_file(dir.path / "custom.rules", contacts_with("  favourite_food = answer(label: \"好物\")\n"));
     const auto with = testing::run_hubrules("check '" + (dir.path / "custom.rules").string() + "' --schema '" +
                                             dir.path.string() + "'");
     INFO(with.output);
@@ -297,7 +285,7 @@ TEST_CASE("a custom schema from --schema DIR", "[checker][schema]") {
 TEST_CASE("a bad schema is a clear std::runtime_error", "[checker][schema]") {
   TempDir dir;
   const std::string ok = R"({"results":[)" + property_json("name", "string", "companyinformation") + "]}";
-  write_file(dir.path / "companies.json", ok);
+  hubrules::testing::write_file(dir.path / "companies.json", ok);
   const std::string contacts = (dir.path / "contacts.json").string();
   const auto load = [&] { return engine::HubSpotSchema::from_directory(dir.path.string()); };
 
@@ -305,25 +293,25 @@ TEST_CASE("a bad schema is a clear std::runtime_error", "[checker][schema]") {
     CHECK_THROWS_WITH(load(), Catch::Contains(contacts) && Catch::Contains("cannot read the file"));
   }
   SECTION("not JSON") {
-    write_file(dir.path / "contacts.json", "{\"results\": [");
+    hubrules::testing::write_file(dir.path / "contacts.json", "{\"results\": [");
     CHECK_THROWS_AS(load(), std::runtime_error);
     CHECK_THROWS_WITH(load(), Catch::Contains(contacts) && Catch::Contains("not valid JSON"));
   }
   SECTION("JSON without results") {
-    write_file(dir.path / "contacts.json", R"({"properties":[]})");
+    hubrules::testing::write_file(dir.path / "contacts.json", R"({"properties":[]})");
     CHECK_THROWS_WITH(load(), Catch::Contains(contacts) && Catch::Contains("expected {\"results\":[…]}") &&
                                   Catch::Contains("/crm/v3/properties/contacts"));
   }
   SECTION("a property that is not an object") {
-    write_file(dir.path / "contacts.json", R"({"results":["email"]})");
+    hubrules::testing::write_file(dir.path / "contacts.json", R"({"results":["email"]})");
     CHECK_THROWS_WITH(load(), Catch::Contains(contacts) && Catch::Contains("a property is not a JSON object"));
   }
   SECTION("a property without a name") {
-    write_file(dir.path / "contacts.json", R"({"results":[{"type":"string"}]})");
+    hubrules::testing::write_file(dir.path / "contacts.json", R"({"results":[{"type":"string"}]})");
     CHECK_THROWS_WITH(load(), Catch::Contains(contacts) && Catch::Contains("a property has no \"name\""));
   }
   SECTION("hubrules check reports it and exits 1") {
-    write_file(dir.path / "contacts.json", "not json");
+    hubrules::testing::write_file(dir.path / "contacts.json", "not json");
     const auto r = testing::run_hubrules("check rules/timerex.rules --schema '" + dir.path.string() + "'");
     CHECK(r.status == 1);
     CHECK(r.output.find("hubrules check: " + contacts + ": not valid JSON") != std::string::npos);

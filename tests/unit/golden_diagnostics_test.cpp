@@ -55,17 +55,6 @@ std::string code_of(const std::string& file_name) {
   return std::regex_search(file_name, m, code_prefix) ? m[1].str() : std::string();
 }
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void write_file(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out << text;
-}
 
 std::vector<std::string> split_lines(const std::string& s) {
   std::vector<std::string> lines;
@@ -147,10 +136,10 @@ TEST_CASE("hubrules check prints the golden diagnostics", "[golden]") {
       const auto result = check_stderr(name);
       const std::string& actual = result.output;
       if (updating()) {
-        write_file(expected_path, actual);
+        hubrules::testing::write_file(expected_path, actual);
         WARN("updated " << expected_path.string());
       } else {
-        const std::string expected = read_file(expected_path);
+        const std::string expected = hubrules::testing::read_file(expected_path);
         if (actual != expected) {
           // The diff goes to stderr as it is: Catch would wrap its long lines.
           std::cerr << "--- " << golden_relative << "/" << expected_path.filename().string() << "\n+++ hubrules check "
