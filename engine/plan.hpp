@@ -92,7 +92,7 @@ struct Plan {
   std::int32_t booking_id_slot = -1;
   std::uint32_t slot_count = 0;
 
-  text::FreeMailDomains free_mail{text::FreeMailDomains::bundled()};  // with the file's edits
+  text::FreeMailDomains free_mail{text::FreeMailDomains::edits_of(text::FreeMailDomains::bundled())};  // with the file's edits
   std::int32_t expression_root = -1;  // set when the plan is a lone expression (function examples)
 };
 

@@ -22,14 +22,30 @@ FreeMailDomains FreeMailDomains::from_text(std::string_view text) {
   return list;
 }
 
-FreeMailDomains::FreeMailDomains(const FreeMailDomains& other) : set_(other.set_) {
+FreeMailDomains FreeMailDomains::edits_of(const FreeMailDomains& base) {
+  FreeMailDomains list;
+  list.base_ = &base;
+  return list;
+}
+
+FreeMailDomains::FreeMailDomains(const FreeMailDomains& other)
+    : base_(other.base_), set_(other.set_), removed_(other.removed_) {
   // Views into other's owned strings must point into our own copies.
-  for (const std::string& d : other.owned_) add(d);
+  for (const std::string& d : other.owned_) {
+    set_.erase(d);
+    set_.insert(owned_.emplace_back(d));
+  }
 }
 
 void FreeMailDomains::add(std::string_view domain) {
-  if (auto it = set_.find(domain); it != set_.end()) set_.erase(it);
+  if (const auto it = removed_.find(domain); it != removed_.end()) removed_.erase(it);
+  if (contains(domain)) return;
   set_.insert(owned_.emplace_back(domain));
+}
+
+void FreeMailDomains::remove(std::string_view domain) {
+  set_.erase(domain);
+  if (base_ != nullptr && base_->contains(domain)) removed_.emplace(domain);
 }
 
 }  // namespace hubrules::text
