@@ -1,0 +1,208 @@
+#pragma once
+// The delivery pipeline's durable memory: the intake journal, each booking's outcome, the
+// records created here, in-doubt creates, connection and token state, and sent notifications.
+//
+// An interface because one SQLite file serves one machine, and a PostgreSQL store will serve
+// several workers later; nothing here names a database type.
+//
+// Thread safety: implementations are safe to share between threads. A transaction() holds the
+// store for its whole duration, so other threads' calls wait until it ends.
+//
+// Secrets: tokens are stored as given (the store protects its storage, e.g. a 0600 file), and
+// no error message or log line of a store ever contains a token or a payload.
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/clock.hpp"
+
+namespace hubrules::runtime {
+
+// Any failure of the store: it names the store (e.g. its file) and the underlying error.
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// ---- (1) the intake journal -----------------------------------------------------------------
+
+// pending: journaled, not yet done. delivered / skipped (the rules post nothing) / invalid (bad
+// input) are final. failed: given up after retries, `hubrules retry` requeues it. parked: its
+// connection is broken; kept until the connection is repaired.
+enum class BookingState { pending, delivered, skipped, invalid, failed, parked };
+
+std::string_view to_string(BookingState state);
+std::optional<BookingState> booking_state_from_string(std::string_view text);
+// A final state never changes again, so a booking is delivered at most once.
+bool is_final(BookingState state);
+
+struct JournaledBooking {
+  std::string event_id;
+  std::string payload;
+  BookingState state = BookingState::pending;
+  std::string reason;         // why it is skipped, invalid, failed or parked; else empty
+  std::string connection_id;  // the broken connection, for a parked booking; else empty
+  int attempts = 0;
+  std::int64_t intake_sequence = 0;  // the journal's order of arrival
+  TimePoint received_at;
+  TimePoint updated_at;
+  std::optional<TimePoint> last_attempt_at;
+};
+
+// ---- (2) outcomes ---------------------------------------------------------------------------
+
+// What delivery did for one object of a booking.
+enum class Disposition { none, created, duplicate };
+
+std::string_view to_string(Disposition disposition);
+
+struct BookingOutcome {
+  std::optional<std::string> contact_id;  // HubSpot ids
+  std::optional<std::string> company_id;
+  Disposition contact = Disposition::none;
+  Disposition company = Disposition::none;
+  bool associated = false;
+};
+
+// ---- (3) records created here ---------------------------------------------------------------
+
+// Key values are compared in lowercase; the store lowercases (ASCII) what it is given.
+struct CreatedCompany {
+  std::string hubspot_id;
+  std::optional<std::string> domain;
+  std::optional<std::string> name;
+  TimePoint created_at;
+};
+
+struct CreatedContact {
+  std::string hubspot_id;
+  std::string email;
+  TimePoint created_at;
+};
+
+// ---- (4) in-doubt creates -------------------------------------------------------------------
+
+enum class ObjectType { contact, company };
+
+std::string_view to_string(ObjectType type);
+
+struct DedupeKey {
+  std::string property;  // e.g. "email", "domain", "name"
+  std::string value;
+};
+
+// Written before a batch create is sent, one per input; resolved when the answer arrives. An
+// intent still unresolved at startup may or may not have been created in HubSpot.
+struct CreateIntent {
+  std::string trace_id;  // the input's objectWriteTraceId; unique
+  ObjectType object_type = ObjectType::contact;
+  std::string event_id;  // the booking it serves
+  std::vector<DedupeKey> keys;
+  TimePoint written_at;
+};
+
+// ---- (5) connections and tokens -------------------------------------------------------------
+
+enum class AuthKind { private_app, oauth };
+enum class ConnectionStatus { ok, broken };
+
+std::string_view to_string(AuthKind kind);
+std::string_view to_string(ConnectionStatus status);
+
+struct Connection {
+  std::string id;  // the store's key, e.g. "default" or the portal id
+  std::optional<std::int64_t> portal_id;
+  AuthKind auth = AuthKind::private_app;
+  std::string access_token;
+  std::string refresh_token;  // empty for a private-app token
+  std::optional<TimePoint> access_expires_at;
+  ConnectionStatus status = ConnectionStatus::ok;
+  std::string broken_reason;
+  std::optional<TimePoint> last_successful_post_at;  // for the 180-day rule
+  std::string admin_email;
+};
+
+// ---- (6) notifications ----------------------------------------------------------------------
+
+struct SentNotification {
+  std::string connection_id;
+  TimePoint sent_at;
+  std::string subject;
+};
+
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+
+  // Runs `work` atomically: everything it does through the StateStore it is given commits
+  // together, or (when it throws) not at all, and the exception propagates. A transaction
+  // inside a transaction joins the outer one.
+  virtual void transaction(const std::function<void(StateStore&)>& work) = 0;
+
+  // -- intake journal. Unknown event ids make the updating methods throw StoreError.
+  // True when the booking is new; a booking already journaled is left exactly as it is.
+  virtual bool journal(const std::string& event_id, std::string_view payload, TimePoint received_at) = 0;
+  virtual std::optional<JournaledBooking> booking(const std::string& event_id) = 0;
+  // Moves a booking to `state` with `reason`; throws StoreError when the booking is final and
+  // `state` differs from it. Parking goes through park().
+  virtual void set_state(const std::string& event_id, BookingState state, std::string_view reason = {}) = 0;
+  // Counts one more delivery attempt, now; returns the new count.
+  virtual int record_attempt(const std::string& event_id) = 0;
+  virtual void park(const std::string& event_id, const std::string& connection_id, std::string_view reason) = 0;
+  // Parked bookings of a repaired connection become pending again; returns how many.
+  virtual std::size_t release_parked(const std::string& connection_id) = 0;
+  // Failed bookings become pending again (for `hubrules retry`); returns how many.
+  virtual std::size_t requeue_failed() = 0;
+  // Oldest first, by intake order.
+  virtual std::vector<JournaledBooking> next_pending(std::size_t limit) = 0;
+  virtual std::vector<JournaledBooking> failed() = 0;
+  virtual std::vector<JournaledBooking> parked(const std::string& connection_id) = 0;
+  // Every state is present, with 0 when no booking is in it.
+  virtual std::map<BookingState, std::size_t> count_by_state() = 0;
+
+  // -- outcomes
+  virtual void set_outcome(const std::string& event_id, const BookingOutcome& outcome) = 0;
+  virtual std::optional<BookingOutcome> outcome(const std::string& event_id) = 0;
+
+  // -- records created here
+  virtual void remember_company(const CreatedCompany& company) = 0;
+  // A company with this domain if any (the oldest), else the oldest with this name.
+  virtual std::optional<CreatedCompany> find_company(const std::optional<std::string>& domain,
+                                                     const std::optional<std::string>& name) = 0;
+  virtual void remember_contact(const CreatedContact& contact) = 0;
+  virtual std::optional<CreatedContact> find_contact(const std::string& email) = 0;
+
+  // -- in-doubt creates
+  // All of them or none; a trace id written before throws StoreError.
+  virtual void write_intents(const std::vector<CreateIntent>& intents) = 0;
+  virtual void resolve_intent_created(const std::string& trace_id, const std::string& hubspot_id) = 0;
+  virtual void resolve_intent_failed(const std::string& trace_id, std::string_view reason) = 0;
+  // In the order they were written.
+  virtual std::vector<CreateIntent> unresolved_intents() = 0;
+
+  // -- connections and tokens
+  // Inserts or replaces the whole connection.
+  virtual void save_connection(const Connection& connection) = 0;
+  virtual std::optional<Connection> connection(const std::string& id) = 0;
+  virtual std::vector<Connection> connections() = 0;
+  // After a refresh; an empty refresh token keeps the stored one.
+  virtual void update_tokens(const std::string& id, const std::string& access_token, const std::string& refresh_token,
+                             std::optional<TimePoint> access_expires_at) = 0;
+  virtual void mark_broken(const std::string& id, std::string_view reason) = 0;
+  virtual void mark_ok(const std::string& id) = 0;
+  virtual void record_successful_post(const std::string& id, TimePoint at) = 0;
+  // Disconnect: both tokens are erased; the connection's history stays.
+  virtual void forget_tokens(const std::string& id) = 0;
+
+  // -- notifications
+  virtual void record_notification(const SentNotification& notification) = 0;
+  virtual std::optional<SentNotification> last_notification(const std::string& connection_id) = 0;
+};
+
+}  // namespace hubrules::runtime
