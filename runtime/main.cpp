@@ -6,6 +6,7 @@
 #include "runtime/command_line.hpp"
 #include "runtime/commands.hpp"
 #include "runtime/logging.hpp"
+#include "runtime/sandbox/sandbox.hpp"
 
 namespace {
 
@@ -17,6 +18,9 @@ usage:
                                               map NDJSON bookings to records, one JSON line each
   hubrules test PATH… [--functions]           run rule tests (*.test files; folders are searched)
   hubrules functions [--markdown]             list the standard functions with their examples
+  hubrules sandbox --listen 127.0.0.1:PORT [--db FILE] [--search-lag-ms N] [--burst-limit N]
+                   [--search-rate N] [--fail-rate P] [--seed S]
+                                              a local HubSpot-compatible server (see runtime/sandbox/README.md)
 
 exit status: 0 success, 1 errors found, 2 usage error
 )";
@@ -27,7 +31,7 @@ int main(int argc, char** argv) {
   using namespace hubrules::runtime;
   setup_logging();
   const std::map<std::string, int (*)(const Args&)> commands = {
-      {"check", run_check}, {"map", run_map}, {"test", run_test}, {"functions", run_functions}};
+      {"check", run_check}, {"map", run_map}, {"test", run_test}, {"functions", run_functions}, {"sandbox", run_sandbox}};
   if (argc < 2) {
     std::cerr << usage;
     return 2;

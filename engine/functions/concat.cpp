@@ -3,7 +3,6 @@
 
 namespace hubrules::engine::functions {
 
-// Joins the non-null values' text with sep into the arena; null when none has text.
 Value join_present(std::span<const Value> values, std::string_view sep, EvalContext& ctx) {
   std::size_t size = 0;
   for (const Value& v : values)

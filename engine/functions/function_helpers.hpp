@@ -24,4 +24,8 @@ Value map_text(const Value& v, F&& f) {
   return f(v.text);
 }
 
+// The non-null values' text with sep between them, in the arena; null when none has text.
+// concat() and join() are this with and without a separator (defined in concat.cpp).
+Value join_present(std::span<const Value> values, std::string_view sep, EvalContext& ctx);
+
 }  // namespace hubrules::engine::functions

@@ -3,8 +3,6 @@
 
 namespace hubrules::engine::functions {
 
-Value join_present(std::span<const Value> values, std::string_view sep, EvalContext& ctx);  // concat.cpp
-
 namespace {
 
 constexpr FunctionExample examples[] = {

@@ -104,7 +104,7 @@ struct CreateIntent {
   ObjectType object_type = ObjectType::contact;
   std::string event_id;  // the booking it serves
   std::vector<DedupeKey> keys;
-  TimePoint written_at;
+  TimePoint written_at;  // set by the store when the intent is written
 };
 
 // ---- (5) connections and tokens -------------------------------------------------------------
@@ -142,8 +142,11 @@ class StateStore {
 
   // Runs `work` atomically: everything it does through the StateStore it is given commits
   // together, or (when it throws) not at all, and the exception propagates. A transaction
-  // inside a transaction joins the outer one.
+  // inside a transaction is part of the outer one; when it throws, only its own work is undone.
   virtual void transaction(const std::function<void(StateStore&)>& work) = 0;
+
+  // References must exist: an outcome, intent or parking names a journaled booking, a parking
+  // or notification a saved connection; otherwise the call throws StoreError.
 
   // -- intake journal. Unknown event ids make the updating methods throw StoreError.
   // True when the booking is new; a booking already journaled is left exactly as it is.
@@ -159,7 +162,7 @@ class StateStore {
   virtual std::size_t release_parked(const std::string& connection_id) = 0;
   // Failed bookings become pending again (for `hubrules retry`); returns how many.
   virtual std::size_t requeue_failed() = 0;
-  // Oldest first, by intake order.
+  // Oldest first, by intake order. A read, not a claim: one process delivers from a store.
   virtual std::vector<JournaledBooking> next_pending(std::size_t limit) = 0;
   virtual std::vector<JournaledBooking> failed() = 0;
   virtual std::vector<JournaledBooking> parked(const std::string& connection_id) = 0;

@@ -1,0 +1,96 @@
+#include "runtime/http/rate_limiter.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <optional>
+
+namespace hubrules::runtime::http {
+
+namespace {
+
+std::optional<long> header_number(const HttpResponse& response, std::string_view name) {
+  auto text = response.header(name);
+  if (!text) return std::nullopt;
+  long value = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec != std::errc{} || end != text->data() + text->size() || value < 0) return std::nullopt;
+  return value;
+}
+
+Millis until(TimePoint then, TimePoint now) {
+  return then > now ? std::chrono::ceil<Millis>(then - now) : Millis{0};
+}
+
+}  // namespace
+
+RateLimiter::RateLimiter(Clock& clock, RateLimits limits)
+    : clock_(clock),
+      limits_(limits),
+      burst_{std::max<std::size_t>(1, limits.burst_max), limits.burst_window, {}, {}},
+      search_{std::max<std::size_t>(1, limits.search_max), limits.search_window, {}, {}} {}
+
+void RateLimiter::prune(Window& w, TimePoint now) const {
+  while (!w.grants.empty() && w.grants.front() + w.length <= now) w.grants.pop_front();
+}
+
+Millis RateLimiter::wait_locked(const Window& w, TimePoint now) const {
+  Millis wait = until(w.paused_until, now);
+  if (w.grants.size() >= w.max) wait = std::max(wait, until(w.grants[w.grants.size() - w.max] + w.length, now));
+  return wait;
+}
+
+Millis RateLimiter::server_wait_locked(TimePoint now) const {
+  if (server_remaining_ != 0) return Millis{0};
+  return until(server_reset_, now);
+}
+
+Millis RateLimiter::wait_time(LimitKind kind) const {
+  std::lock_guard lock(mutex_);
+  auto now = clock_.now();
+  Millis wait = std::max(wait_locked(burst_, now), server_wait_locked(now));
+  if (kind == LimitKind::Search) wait = std::max(wait, wait_locked(search_, now));
+  return wait;
+}
+
+void RateLimiter::acquire(LimitKind kind) {
+  for (;;) {
+    Millis wait{0};
+    {
+      std::lock_guard lock(mutex_);
+      auto now = clock_.now();
+      prune(burst_, now);
+      prune(search_, now);
+      wait = std::max(wait_locked(burst_, now), server_wait_locked(now));
+      if (kind == LimitKind::Search) wait = std::max(wait, wait_locked(search_, now));
+      if (wait == Millis{0}) {
+        burst_.grants.push_back(now);
+        if (kind == LimitKind::Search) search_.grants.push_back(now);
+        if (server_remaining_ > 0) --server_remaining_;
+        return;
+      }
+    }
+    clock_.sleep_for(wait);
+  }
+}
+
+void RateLimiter::observe(const HttpResponse& response) {
+  // HUBSPOT-API.md "Rate limits": non-search answers carry X-HubSpot-RateLimit-Remaining and
+  // -Interval-Milliseconds; search answers carry none, so their absence changes nothing.
+  auto remaining = header_number(response, "X-HubSpot-RateLimit-Remaining");
+  if (!remaining) return;
+  auto interval = header_number(response, "X-HubSpot-RateLimit-Interval-Milliseconds");
+  std::lock_guard lock(mutex_);
+  auto now = clock_.now();
+  server_remaining_ = *remaining;
+  // A rolling window frees its oldest slot within one interval at most: waiting the whole
+  // interval when HubSpot says nothing is left is the safe bound.
+  server_reset_ = now + (interval ? Millis{*interval} : burst_.length);
+}
+
+void RateLimiter::pause(LimitKind kind, Millis d) {
+  std::lock_guard lock(mutex_);
+  auto& w = window(kind);
+  w.paused_until = std::max(w.paused_until, clock_.now() + d);
+}
+
+}  // namespace hubrules::runtime::http

@@ -1,0 +1,67 @@
+#pragma once
+// Client-side rate limits per HubSpot portal, so that a sync stays under HubSpot's limits
+// instead of discovering them through 429s (HUBSPOT-API.md "Rate limits" and "Search").
+#include <cstddef>
+#include <deque>
+#include <mutex>
+
+#include "runtime/clock.hpp"
+#include "runtime/http/http_types.hpp"
+
+namespace hubrules::runtime::http {
+
+enum class LimitKind {
+  Burst,   // every call: the rolling burst limit
+  Search,  // search calls: the per-second search limit, and the burst limit too
+};
+
+struct RateLimits {
+  // Sources disagree on the burst limit (100 free/starter, 190 pro, 110 public apps): configurable.
+  std::size_t burst_max = 100;
+  Millis burst_window{10'000};
+  // "5 requests per second per account (formerly 4)".
+  std::size_t search_max = 5;
+  Millis search_window{1'000};
+};
+
+// Thread-safe. Every wait goes through Clock::sleep_for, never while holding the lock.
+class RateLimiter {
+ public:
+  RateLimiter(Clock& clock, RateLimits limits = {});
+
+  // Blocks until a call of this kind may go out, then counts it.
+  void acquire(LimitKind kind);
+  // How long acquire(kind) would wait now (0 when a slot is free).
+  Millis wait_time(LimitKind kind) const;
+
+  // Adapts to what HubSpot says is left (X-HubSpot-RateLimit-Remaining and
+  // -Interval-Milliseconds): other apps and processes share the portal's budget.
+  void observe(const HttpResponse& response);
+  // Holds every call of this kind until now + d (after a 429).
+  void pause(LimitKind kind, Millis d);
+
+  const RateLimits& limits() const { return limits_; }
+
+ private:
+  struct Window {
+    std::size_t max;
+    Millis length;
+    std::deque<TimePoint> grants;
+    TimePoint paused_until{};
+  };
+  Millis wait_locked(const Window& w, TimePoint now) const;
+  Millis server_wait_locked(TimePoint now) const;
+  void prune(Window& w, TimePoint now) const;
+  Window& window(LimitKind kind) { return kind == LimitKind::Search ? search_ : burst_; }
+
+  Clock& clock_;
+  RateLimits limits_;
+  mutable std::mutex mutex_;
+  Window burst_;
+  Window search_;
+  // HubSpot's own count: calls left until server_reset_ (unknown until a header arrives).
+  long server_remaining_ = -1;
+  TimePoint server_reset_{};
+};
+
+}  // namespace hubrules::runtime::http

@@ -1,0 +1,57 @@
+#pragma once
+// What the endpoint handlers work on, and the handlers themselves. Each handler runs under the
+// sandbox's lock, after authentication and rate limiting (sandbox_app.cpp).
+#include <cstdint>
+#include <string_view>
+
+#include "runtime/clock.hpp"
+#include "runtime/sandbox/http_types.hpp"
+#include "runtime/sandbox/property_schema.hpp"
+#include "runtime/sandbox/sandbox_store.hpp"
+
+namespace hubrules::runtime::sandbox {
+
+struct ApiContext {
+  Store& store;
+  const PropertySchema& contacts_schema;
+  const PropertySchema& companies_schema;
+  Clock& clock;
+  Millis search_lag;
+
+  std::int64_t now_ms() const {
+    return std::chrono::duration_cast<Millis>(clock.now().time_since_epoch()).count();
+  }
+  const PropertySchema& schema(std::string_view object) const {
+    return object == "contacts" ? contacts_schema : companies_schema;
+  }
+};
+
+// HubSpot's batch limit (HUBSPOT-API.md, Records: at most 100 inputs per request).
+inline constexpr std::size_t max_batch_inputs = 100;
+
+// objects_api.cpp
+ApiResponse batch_create(ApiContext& c, std::string_view object, const ApiRequest& req);
+ApiResponse batch_read(ApiContext& c, std::string_view object, const ApiRequest& req);
+ApiResponse batch_update(ApiContext& c, std::string_view object, const ApiRequest& req);
+ApiResponse batch_upsert(ApiContext& c, std::string_view object, const ApiRequest& req);
+ApiResponse batch_archive(ApiContext& c, std::string_view object, const ApiRequest& req);
+ApiResponse list_objects(ApiContext& c, std::string_view object, const ApiRequest& req);
+ApiResponse get_object(ApiContext& c, std::string_view object, std::string_view id, const ApiRequest& req);
+
+// search_api.cpp
+ApiResponse search_objects(ApiContext& c, std::string_view object, const ApiRequest& req);
+
+// associations_api.cpp
+ApiResponse associations_batch_create(ApiContext& c, std::string_view from, std::string_view to, const ApiRequest& req);
+ApiResponse associations_associate_default(ApiContext& c, std::string_view from, std::string_view to,
+                                           const ApiRequest& req);
+ApiResponse associations_batch_read(ApiContext& c, std::string_view from, std::string_view to, const ApiRequest& req);
+
+// Contact→company type ids 279 (unlabelled) and 1 (primary); company→contact 280 and 2
+// (HUBSPOT-API.md, Associations). Stored contact-side; 0 when the type does not fit the
+// direction.
+int contact_side_type(std::string_view from, int type_id);
+// The mirror of a contact-side type for the company side.
+int company_side_type(int contact_type);
+
+}  // namespace hubrules::runtime::sandbox

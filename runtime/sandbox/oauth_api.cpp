@@ -1,0 +1,221 @@
+#include "runtime/sandbox/oauth_api.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <random>
+
+#include "runtime/sandbox/api_common.hpp"
+
+namespace hubrules::runtime::sandbox {
+
+namespace {
+
+using Form = std::map<std::string, std::string>;
+
+std::string random_hex(std::size_t bytes) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < bytes; ++i) {
+    const auto b = static_cast<unsigned>(rng() & 0xff);
+    out += hex[b >> 4];
+    out += hex[b & 15];
+  }
+  return out;
+}
+
+// OAuth errors have their own shape: {"status":"BAD_REFRESH_TOKEN","error":"invalid_grant",…}
+// (HUBSPOT-API.md, Auth).
+ApiResponse oauth_error(int status, std::string_view code, std::string_view error, std::string_view message) {
+  JsonOut j;
+  j.begin_object().field("status", code).field("message", message).field("correlationId", correlation_id());
+  j.field("error", error).field("error_description", message).end_object();
+  return json_response(status, j.take());
+}
+
+std::string get(const Form& f, const char* key) {
+  const auto it = f.find(key);
+  return it == f.end() ? std::string() : it->second;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string url_decode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') out += ' ';
+    else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+      i += 2;
+    } else out += s[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> parse_form(std::string_view text) {
+  Form out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = std::min(text.find('&', start), text.size());
+    const std::string_view pair = text.substr(start, end - start);
+    const std::size_t eq = pair.find('=');
+    if (!pair.empty())
+      out[url_decode(pair.substr(0, eq))] = eq == std::string_view::npos ? std::string() : url_decode(pair.substr(eq + 1));
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string url_encode(std::string_view s) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += ch;
+    else out += {'%', hex[c >> 4], hex[c & 15]};
+  }
+  return out;
+}
+
+std::int64_t OAuth::now_ms() const {
+  return std::chrono::duration_cast<Millis>(clock_.now().time_since_epoch()).count();
+}
+
+// HubSpot's own page asks the portal admin; the sandbox approves at once so `hubrules connect`
+// runs unattended.
+ApiResponse OAuth::authorize(const ApiRequest& req) {
+  const std::string redirect = get(req.query, "redirect_uri");
+  const std::string client = get(req.query, "client_id");
+  if (redirect.empty() || client.empty() || (!settings_.client_id.empty() && client != settings_.client_id)) {
+    ApiResponse r = json_response(400, "<html><body>Invalid client_id or redirect_uri</body></html>");
+    r.content_type = "text/html;charset=utf-8";
+    return r;
+  }
+  const std::string code = "sbx-code-" + random_hex(16);
+  store_.save_token({code, "code", redirect, now_ms() + 10 * 60 * 1000, false});
+  std::string location = redirect + (redirect.find('?') == std::string::npos ? '?' : '&') + "code=" + url_encode(code);
+  if (const std::string state = get(req.query, "state"); !state.empty()) location += "&state=" + url_encode(state);
+  ApiResponse r = json_response(302, "<html><body>Approved. Redirecting…</body></html>");
+  r.content_type = "text/html;charset=utf-8";
+  r.headers.emplace_back("Location", location);
+  return r;
+}
+
+ApiResponse OAuth::token(const ApiRequest& req) {
+  const Form form = parse_form(req.body);
+  if (auto bad = check_client(form)) return std::move(*bad);
+  const std::string grant = get(form, "grant_type");
+  if (grant == "authorization_code") return grant_code(form);
+  if (grant == "refresh_token") return grant_refresh(form);
+  return oauth_error(400, "BAD_GRANT_TYPE", "unsupported_grant_type", "grant_type must be authorization_code or refresh_token");
+}
+
+std::optional<ApiResponse> OAuth::check_client(const Form& form) {
+  const std::string id = get(form, "client_id"), secret = get(form, "client_secret");
+  if (id.empty() || (!settings_.client_id.empty() && id != settings_.client_id))
+    return oauth_error(400, "BAD_CLIENT_ID", "invalid_client", "missing or unknown client id");
+  if (secret.empty() || (!settings_.client_secret.empty() && secret != settings_.client_secret))
+    return oauth_error(400, "BAD_CLIENT_SECRET", "invalid_client", "missing or invalid client secret");
+  return std::nullopt;
+}
+
+ApiResponse OAuth::grant_code(const Form& form) {
+  StoredToken* code = store_.token(get(form, "code"));
+  if (!code || code->kind != "code" || code->revoked || code->expires_ms <= now_ms())
+    return oauth_error(400, "BAD_AUTH_CODE", "invalid_grant", "missing or unknown auth code");
+  if (code->link != get(form, "redirect_uri"))
+    return oauth_error(400, "BAD_REDIRECT_URI", "invalid_grant", "redirect_uri does not match the authorize request");
+  // A code is good for one exchange.
+  code->revoked = true;
+  store_.save_token(*code);
+  const std::string refresh = "sbx-refresh-" + random_hex(16);
+  store_.save_token({refresh, "refresh", "", 0, false});
+  return issue(refresh);
+}
+
+ApiResponse OAuth::grant_refresh(const Form& form) {
+  const StoredToken* refresh = store_.token(get(form, "refresh_token"));
+  if (!refresh || refresh->kind != "refresh" || refresh->revoked)
+    return oauth_error(400, "BAD_REFRESH_TOKEN", "invalid_grant", "missing or unknown refresh token");
+  // HubSpot keeps the refresh token stable across refreshes; only the access token is new.
+  return issue(refresh->token);
+}
+
+ApiResponse OAuth::issue(const std::string& refresh_token) {
+  const std::string access = "sbx-access-" + random_hex(24);
+  store_.save_token({access, "access", refresh_token, now_ms() + settings_.access_token_lifetime.count(), false});
+  JsonOut j;
+  j.begin_object().field("token_type", "bearer").field("refresh_token", refresh_token).field("access_token", access);
+  j.field("expires_in", static_cast<std::int64_t>(settings_.access_token_lifetime.count() / 1000)).end_object();
+  return json_response(200, j.take());
+}
+
+ApiResponse OAuth::revoke(const std::string& refresh_token) {
+  StoredToken* t = store_.token(refresh_token);
+  if (!t || t->kind != "refresh" || t->revoked)
+    return oauth_error(404, "BAD_REFRESH_TOKEN", "invalid_grant", "missing or unknown refresh token");
+  t->revoked = true;
+  store_.save_token(*t);
+  // Access tokens minted from it die with it, as after an uninstall.
+  for (StoredToken* a : store_.tokens_of_kind("access"))
+    if (a->link == refresh_token && !a->revoked) {
+      a->revoked = true;
+      store_.save_token(*a);
+    }
+  ApiResponse r = json_response(204, "");
+  r.content_type.clear();
+  return r;
+}
+
+ApiResponse OAuth::access_token_info(const std::string& access_token) {
+  const StoredToken* t = store_.token(access_token);
+  const std::int64_t now = now_ms();
+  if (!t || t->kind != "access" || t->revoked || t->expires_ms <= now)
+    return oauth_error(404, "NOT_FOUND", "invalid_token", "missing, expired or unknown access token");
+  JsonOut j;
+  j.begin_object().field("token", access_token).field("user", "sandbox@hubrules.local");
+  j.field("hub_domain", "sandbox.hubrules.local").key("scopes").begin_array();
+  for (const char* s : {"crm.objects.contacts.read", "crm.objects.contacts.write", "crm.objects.companies.read",
+                        "crm.objects.companies.write", "crm.schemas.contacts.read", "crm.schemas.companies.read"})
+    j.string(s);
+  j.end_array().field("hub_id", settings_.hub_id).field("app_id", std::int64_t{1}).field("user_id", std::int64_t{1});
+  j.field("expires_in", (t->expires_ms - now) / 1000).field("token_type", "access").end_object();
+  return json_response(200, j.take());
+}
+
+void OAuth::revoke_all() {
+  for (const char* kind : {"access", "refresh"})
+    for (StoredToken* t : store_.tokens_of_kind(kind)) {
+      t->revoked = true;
+      store_.save_token(*t);
+    }
+}
+
+std::optional<ApiResponse> OAuth::check_bearer(const std::string& authorization) {
+  static constexpr std::string_view prefix = "Bearer ";
+  const std::string token = authorization.rfind(prefix, 0) == 0 ? authorization.substr(prefix.size()) : std::string();
+  const auto& pats = settings_.private_app_tokens;
+  // Private-app tokens do not expire (HUBSPOT-API.md, Auth).
+  if (pats.empty() ? token.rfind("pat-", 0) == 0 : std::find(pats.begin(), pats.end(), token) != pats.end())
+    return std::nullopt;
+  const StoredToken* t = token.empty() ? nullptr : store_.token(token);
+  if (!t || t->kind != "access" || t->revoked)
+    return error_response(401, "INVALID_AUTHENTICATION",
+                          "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can "
+                          "find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview");
+  const std::int64_t now = now_ms();
+  if (t->expires_ms <= now)
+    return error_response(401, "EXPIRED_AUTHENTICATION",
+                          "The OAuth token used to make this call expired " +
+                              std::to_string((now - t->expires_ms) / 60000) + " minute(s) ago.");
+  return std::nullopt;
+}
+
+}  // namespace hubrules::runtime::sandbox

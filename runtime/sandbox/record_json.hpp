@@ -1,0 +1,27 @@
+#pragma once
+// A CRM record as HubSpot renders it: {"id","properties",createdAt,updatedAt,archived}, with
+// the computed properties (hs_object_id, createdate, last-modified) filled in.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/sandbox/json_out.hpp"
+#include "runtime/sandbox/sandbox_store.hpp"
+
+namespace hubrules::runtime::sandbox {
+
+// A property's value including the computed ones; dates as ISO text, or as epoch milliseconds
+// when for_filter (HubSpot filters dates by milliseconds).
+std::optional<std::string> property_value(const Record& r, std::string_view name, bool for_filter = false);
+
+// HubSpot's default properties when a read names none.
+std::vector<std::string> default_properties(std::string_view object);
+
+// wanted: the properties to show, each shown as null when unset; nullopt shows every set
+// property plus the computed ones (what create and update answer).
+void write_record(JsonOut& j, const Record& r, const std::optional<std::vector<std::string>>& wanted);
+
+// The "properties" array of a read request, or the defaults.
+std::vector<std::string> requested_properties(std::string_view object, const std::vector<std::string>& asked);
+
+}  // namespace hubrules::runtime::sandbox

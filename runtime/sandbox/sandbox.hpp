@@ -1,0 +1,103 @@
+#pragma once
+// `hubrules sandbox`: a local HubSpot — the CRM v3 records, search, v4 associations, properties
+// and OAuth endpoints the client uses, behaving as ../shared/HUBSPOT-API.md says HubSpot does
+// (conflicts, 207s, validation codes, search lag, both rate limits, injected faults). Runs
+// in-process for tests and the demo, or as a command.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/clock.hpp"
+
+namespace hubrules::runtime {
+
+struct SandboxOptions {
+  std::string address = "127.0.0.1";
+  unsigned short port = 0;             // 0: any free port; see Sandbox::port()
+  std::string db_path = ":memory:";    // SQLite file, or in memory
+  Millis search_lag{3000};             // writes stay invisible to search this long
+  int burst_limit = 100;               // requests per rolling burst_window (free tier)
+  Millis burst_window{10000};
+  int search_rate = 5;                 // search requests per rolling second
+  double fail_rate = 0;                // share of CRM requests that fail (502/503/dropped)
+  std::uint64_t seed = 1;              // makes the faults repeatable
+  std::vector<std::string> tokens;     // accepted private-app tokens; empty: any "pat-…"
+  std::string client_id;               // OAuth client; empty: any
+  std::string client_secret;
+  Clock* clock = &Clock::system();
+  int threads = 1;                     // io_context threads
+};
+
+// Injected failures; see Sandbox::inject_faults.
+enum class SandboxFault { bad_gateway, unavailable, drop_before, drop_after_applying };
+
+struct SandboxRecord {
+  std::string id;
+  std::map<std::string, std::string> properties;  // as stored, without the computed ones
+  TimePoint created_at;
+  TimePoint updated_at;
+};
+
+struct SandboxAssociation {
+  std::string contact_id;
+  std::string company_id;
+  int type_id = 279;  // contact→company: 279 unlabelled, 1 primary
+};
+
+// What the sandbox's HubSpot holds, ordered by id.
+struct SandboxState {
+  std::vector<SandboxRecord> contacts;
+  std::vector<SandboxRecord> companies;
+  std::vector<SandboxAssociation> associations;
+};
+
+struct SandboxStats {
+  long requests = 0;            // every HTTP request, OAuth included
+  long crm_requests = 0;        // CRM requests that were authenticated
+  long burst_limited = 0;       // 429 TEN_SECONDLY_ROLLING answers
+  long search_limited = 0;      // 429 secondly answers
+  long faults = 0;              // injected failures
+  std::map<std::string, long> calls;  // by endpoint, e.g. "POST /crm/v3/objects/contacts/batch/create"
+};
+
+class Sandbox {
+ public:
+  explicit Sandbox(SandboxOptions options = {});
+  ~Sandbox();  // stops
+  Sandbox(const Sandbox&) = delete;
+  Sandbox& operator=(const Sandbox&) = delete;
+
+  // Binds and serves on background threads; throws std::runtime_error when it cannot bind.
+  void start();
+  void stop();
+  unsigned short port() const;
+  std::string base_url() const;  // http://127.0.0.1:PORT
+
+  // A record that existed before: created and last indexed long ago, so search sees it at once.
+  // Properties are not validated. Returns its id.
+  std::string seed_record(std::string_view object, const std::map<std::string, std::string>& properties);
+  void seed_association(const std::string& contact_id, const std::string& company_id, int type_id = 279);
+
+  SandboxState state() const;
+  // The state as JSON: {"contacts":[…],"companies":[…],"associations":[…]}.
+  std::string state_json() const;
+  SandboxStats stats() const;
+
+  // The next CRM requests fail in this order, before any fail_rate draw.
+  void inject_faults(const std::vector<SandboxFault>& faults);
+  // Uninstalling the app: every OAuth token stops working (BAD_REFRESH_TOKEN, 401).
+  void revoke_oauth_tokens();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// hubrules sandbox --listen HOST:PORT [--db FILE] [--search-lag-ms N] [--burst-limit N]
+// [--search-rate N] [--fail-rate P] [--seed S] [--token T]: serves until SIGINT/SIGTERM.
+int run_sandbox(const std::vector<std::string>& args);
+
+}  // namespace hubrules::runtime

@@ -1,0 +1,168 @@
+#include "runtime/sandbox/sandbox_app.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "rules/bundled_data.hpp"
+
+namespace hubrules::runtime::sandbox {
+
+namespace {
+
+OAuthSettings oauth_settings(const SandboxOptions& o) {
+  OAuthSettings s;
+  s.private_app_tokens = o.tokens;
+  s.client_id = o.client_id;
+  s.client_secret = o.client_secret;
+  return s;
+}
+
+bool is_search(const std::vector<std::string_view>& p) {
+  return p.size() == 5 && p[0] == "crm" && p[1] == "v3" && p[2] == "objects" && p[4] == "search";
+}
+
+// The endpoint's name for the stats, with ids and tokens left out.
+std::string endpoint_key(const ApiRequest& req, const std::vector<std::string_view>& p) {
+  std::string key = req.method + " ";
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    const bool id_like = !p[i].empty() && (std::isdigit(static_cast<unsigned char>(p[i][0])) || p[i].size() > 40);
+    key += "/";
+    key += id_like ? std::string_view("{id}") : p[i];
+  }
+  return key;
+}
+
+ApiResponse not_found(const ApiRequest& req) {
+  return error_response(404, "OBJECT_NOT_FOUND", "No route for " + req.method + " " + req.path);
+}
+
+}  // namespace
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  while (start < path.size()) {
+    const std::size_t end = std::min(path.find('/', start), path.size());
+    if (end > start) out.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+SandboxApp::SandboxApp(const SandboxOptions& o)
+    : clock_(*o.clock),
+      store_(o.db_path),
+      contacts_schema_("contacts", std::string(rules::bundled_schema("contacts"))),
+      companies_schema_("companies", std::string(rules::bundled_schema("companies"))),
+      context_{store_, contacts_schema_, companies_schema_, *o.clock, o.search_lag},
+      oauth_(store_, *o.clock, oauth_settings(o)),
+      burst_(o.burst_limit, o.burst_window),
+      search_(o.search_rate, Millis(1000)),
+      faults_(o.fail_rate, o.seed) {}
+
+ApiResponse SandboxApp::handle(const ApiRequest& req) {
+  std::lock_guard lock(mutex_);
+  ++stats_.requests;
+  const auto p = split_path(req.path);
+  if (req.method == "GET" && req.path == "/oauth/authorize") return oauth_.authorize(req);
+  if (req.method == "POST" && req.path == "/oauth/v1/token") return oauth_.token(req);
+  if (req.method == "DELETE" && p.size() == 4 && p[0] == "oauth" && p[2] == "refresh-tokens")
+    return oauth_.revoke(std::string(p[3]));
+  if (req.method == "GET" && p.size() == 4 && p[0] == "oauth" && p[2] == "access-tokens")
+    return oauth_.access_token_info(std::string(p[3]));
+  if (!p.empty() && p[0] == "crm") return handle_crm(req);
+  return not_found(req);
+}
+
+ApiResponse SandboxApp::handle_crm(const ApiRequest& req) {
+  const auto p = split_path(req.path);
+  const auto fault = faults_.next();
+  if (fault && *fault != Fault::drop_after_applying) {
+    ++stats_.faults;
+    return fault_response(*fault);
+  }
+  if (auto denied = oauth_.check_bearer(req.authorization)) return std::move(*denied);
+  ++stats_.crm_requests;
+  ++stats_.calls[endpoint_key(req, p)];
+  const bool search = is_search(p);
+  // Search has its own per-second limit and its answers carry no rate headers; everything else
+  // counts against the rolling burst limit (HUBSPOT-API.md, Rate limits; Search).
+  if (!(search ? search_ : burst_).admit(clock_.now())) return rate_limited(search);
+  ApiResponse r = dispatch(req, p);
+  if (!search) add_rate_headers(r);
+  if (fault) {
+    ++stats_.faults;
+    r.delivery = Delivery::drop;
+  }
+  return r;
+}
+
+ApiResponse SandboxApp::dispatch(const ApiRequest& req, const std::vector<std::string_view>& p) {
+  const auto n = p.size();
+  const bool post = req.method == "POST", get = req.method == "GET";
+  if (n >= 4 && p[1] == "v3" && p[2] == "objects") {
+    const std::string object = object_name(p[3]);
+    if (object.empty()) return not_found(req);
+    if (get && n == 4) return list_objects(context_, object, req);
+    if (get && n == 5) return get_object(context_, object, p[4], req);
+    if (post && n == 5 && p[4] == "search") return search_objects(context_, object, req);
+    if (post && n == 6 && p[4] == "batch") {
+      if (p[5] == "create") return batch_create(context_, object, req);
+      if (p[5] == "read") return batch_read(context_, object, req);
+      if (p[5] == "update") return batch_update(context_, object, req);
+      if (p[5] == "upsert") return batch_upsert(context_, object, req);
+      if (p[5] == "archive") return batch_archive(context_, object, req);
+    }
+  }
+  if (get && n >= 4 && p[1] == "v3" && p[2] == "properties" && !object_name(p[3]).empty()) {
+    const PropertySchema& schema = context_.schema(object_name(p[3]));
+    if (n == 4) return json_response(200, schema.json());
+    if (n == 5 && p[4] == "groups") return json_response(200, schema.groups_json());
+  }
+  if (post && n == 7 && p[1] == "v4" && p[2] == "associations" && p[5] == "batch") {
+    const std::string from = object_name(p[3]), to = object_name(p[4]);
+    if (p[6] == "create") return associations_batch_create(context_, from, to, req);
+    if (p[6] == "read") return associations_batch_read(context_, from, to, req);
+  }
+  if (post && n == 8 && p[1] == "v4" && p[2] == "associations" && p[6] == "associate" && p[7] == "default")
+    return associations_associate_default(context_, object_name(p[3]), object_name(p[4]), req);
+  return not_found(req);
+}
+
+ApiResponse SandboxApp::rate_limited(bool search) {
+  (search ? stats_.search_limited : stats_.burst_limited)++;
+  JsonOut j;
+  j.begin_object().field("status", "error");
+  // HUBSPOT-API.md, Rate limits and Search: the two 429 bodies.
+  j.field("message", search ? "You have reached your secondly limit." : "You have reached your ten_secondly_rolling limit.");
+  j.field("errorType", "RATE_LIMIT").field("correlationId", correlation_id()).field("category", "RATE_LIMITS");
+  j.field("policyName", search ? "SECONDLY" : "TEN_SECONDLY_ROLLING").end_object();
+  ApiResponse r = json_response(429, j.take());
+  if (!search) add_rate_headers(r);
+  return r;
+}
+
+void SandboxApp::add_rate_headers(ApiResponse& r) {
+  r.headers.emplace_back("X-HubSpot-RateLimit-Max", std::to_string(burst_.limit()));
+  r.headers.emplace_back("X-HubSpot-RateLimit-Remaining", std::to_string(burst_.remaining(clock_.now())));
+  r.headers.emplace_back("X-HubSpot-RateLimit-Interval-Milliseconds", std::to_string(burst_.window().count()));
+}
+
+ApiResponse SandboxApp::fault_response(Fault f) {
+  ApiResponse r;
+  r.content_type = "text/html;charset=utf-8";
+  switch (f) {
+    case Fault::bad_gateway:
+      r.status = 502;
+      r.body = "<html><body><h1>502 Bad Gateway</h1></body></html>";
+      break;
+    case Fault::unavailable:
+      r.status = 503;
+      r.body = "<html><body><h1>503 Service Unavailable</h1></body></html>";
+      break;
+    default: r.delivery = Delivery::drop;
+  }
+  return r;
+}
+
+}  // namespace hubrules::runtime::sandbox

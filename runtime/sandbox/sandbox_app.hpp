@@ -1,0 +1,50 @@
+#pragma once
+// The sandbox's HubSpot behind the HTTP plumbing: routing, authentication, the two rate limits
+// and injected faults around the endpoint handlers. One lock serializes requests, as the data
+// is small and the point is HubSpot's behaviour, not throughput.
+#include <mutex>
+
+#include "runtime/sandbox/api_context.hpp"
+#include "runtime/sandbox/faults.hpp"
+#include "runtime/sandbox/oauth_api.hpp"
+#include "runtime/sandbox/rate_limiter.hpp"
+#include "runtime/sandbox/sandbox.hpp"
+
+namespace hubrules::runtime::sandbox {
+
+class SandboxApp {
+ public:
+  explicit SandboxApp(const SandboxOptions& options);
+
+  ApiResponse handle(const ApiRequest& req);
+
+  std::mutex& mutex() { return mutex_; }
+  // The following need mutex() held.
+  Store& store() { return store_; }
+  OAuth& oauth() { return oauth_; }
+  FaultInjector& faults() { return faults_; }
+  SandboxStats& stats() { return stats_; }
+
+ private:
+  ApiResponse handle_crm(const ApiRequest& req);
+  ApiResponse dispatch(const ApiRequest& req, const std::vector<std::string_view>& parts);
+  ApiResponse rate_limited(bool search);
+  void add_rate_headers(ApiResponse& r);
+  static ApiResponse fault_response(Fault f);
+
+  std::mutex mutex_;
+  Clock& clock_;
+  Store store_;
+  PropertySchema contacts_schema_;
+  PropertySchema companies_schema_;
+  ApiContext context_;
+  OAuth oauth_;
+  RateLimiter burst_;
+  RateLimiter search_;
+  FaultInjector faults_;
+  SandboxStats stats_;
+};
+
+std::vector<std::string_view> split_path(std::string_view path);
+
+}  // namespace hubrules::runtime::sandbox

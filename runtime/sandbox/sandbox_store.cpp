@@ -1,0 +1,168 @@
+#include "runtime/sandbox/sandbox_store.hpp"
+
+#include <simdjson.h>
+
+#include <stdexcept>
+
+#include "runtime/sandbox/api_common.hpp"
+
+namespace hubrules::runtime::sandbox {
+
+namespace {
+
+constexpr const char* schema_sql = R"(
+CREATE TABLE IF NOT EXISTS objects (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  type TEXT NOT NULL,
+  properties TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  archived INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS associations (
+  contact_id INTEGER NOT NULL,
+  company_id INTEGER NOT NULL,
+  type_id INTEGER NOT NULL,
+  PRIMARY KEY (contact_id, company_id, type_id));
+CREATE TABLE IF NOT EXISTS tokens (
+  token TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  link TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  revoked INTEGER NOT NULL);
+)";
+
+Properties parse_properties(const std::string& json) {
+  Properties out;
+  simdjson::dom::parser parser;
+  simdjson::dom::object obj;
+  if (parser.parse(json).get(obj) != simdjson::SUCCESS) return out;
+  for (auto [k, v] : obj) {
+    std::string_view s;
+    if (v.get_string().get(s) == simdjson::SUCCESS) out.emplace(std::string(k), std::string(s));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string properties_json(const Properties& p) {
+  JsonOut j;
+  j.begin_object();
+  for (const auto& [k, v] : p) j.field(k, v);
+  j.end_object();
+  return j.take();
+}
+
+// The SQLite plumbing is the state store's (runtime/store/sqlite_handle): one owner of the C API.
+Store::Store(const std::string& path) : db_(path, 5000) {
+  db_.exec("PRAGMA journal_mode=WAL");
+  db_.exec("PRAGMA synchronous=NORMAL");
+  db_.exec(schema_sql);
+  load();
+}
+
+Store::~Store() = default;
+
+sqlite::Statement Store::statement(const char* sql) { return sqlite::Statement(db_.handle(), sql, db_.file()); }
+
+Store::Transaction::Transaction(Store& s) : store_(s) { store_.db_.exec("BEGIN"); }
+
+Store::Transaction::~Transaction() {
+  if (done_) return;
+  sqlite3_exec(store_.db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void Store::Transaction::commit() {
+  store_.db_.exec("COMMIT");
+  done_ = true;
+}
+
+void Store::load() {
+  sqlite::Statement objects = statement("SELECT id, type, properties, created_at, updated_at, archived FROM objects");
+  while (objects.step()) {
+    Record r{objects.integer(0), objects.text(1), parse_properties(objects.text(2)), objects.integer(3),
+             objects.integer(4), objects.integer(5) != 0};
+    index_email(r);
+    table(r.object).emplace(r.id, std::move(r));
+  }
+  sqlite::Statement assoc = statement("SELECT contact_id, company_id, type_id FROM associations");
+  while (assoc.step())
+    associations_.push_back({assoc.integer(0), assoc.integer(1), static_cast<int>(assoc.integer(2))});
+  sqlite::Statement toks = statement("SELECT token, kind, link, expires_at, revoked FROM tokens");
+  while (toks.step())
+    tokens_[toks.text(0)] = {toks.text(0), toks.text(1), toks.text(2), toks.integer(3), toks.integer(4) != 0};
+}
+
+std::map<std::int64_t, Record>& Store::table(std::string_view object) {
+  return object == "contacts" ? contacts_ : companies_;
+}
+
+const std::map<std::int64_t, Record>& Store::all(std::string_view object) const {
+  return object == "contacts" ? contacts_ : companies_;
+}
+
+void Store::index_email(const Record& r) {
+  if (r.object != "contacts" || r.archived) return;
+  const auto it = r.properties.find("email");
+  if (it != r.properties.end() && !it->second.empty()) emails_[lower(it->second)] = r.id;
+}
+
+const Record& Store::create(std::string_view object, Properties properties, std::int64_t created_ms,
+                            std::int64_t updated_ms) {
+  sqlite::Statement insert = statement("INSERT INTO objects (type, properties, created_at, updated_at) VALUES (?, ?, ?, ?)");
+  insert.bind(1, object).bind(2, properties_json(properties)).bind(3, created_ms).bind(4, updated_ms).step();
+  Record r{sqlite3_last_insert_rowid(db_.handle()), std::string(object), std::move(properties), created_ms, updated_ms, false};
+  index_email(r);
+  return table(object).emplace(r.id, std::move(r)).first->second;
+}
+
+void Store::save(const Record& r) {
+  sqlite::Statement update = statement("UPDATE objects SET properties = ?, updated_at = ?, archived = ? WHERE id = ?");
+  update.bind(1, properties_json(r.properties)).bind(2, r.updated_ms).bind(3, r.archived ? 1 : 0).bind(4, r.id).step();
+  // An email changed by update moves in the index; the old one is free again.
+  for (auto it = emails_.begin(); it != emails_.end();) it = it->second == r.id ? emails_.erase(it) : std::next(it);
+  index_email(r);
+}
+
+Record* Store::find(std::string_view object, std::int64_t id) {
+  auto& t = table(object);
+  const auto it = t.find(id);
+  return it == t.end() || it->second.archived ? nullptr : &it->second;
+}
+
+std::optional<std::int64_t> Store::contact_by_email(std::string_view email) const {
+  const auto it = emails_.find(lower(email));
+  if (it == emails_.end()) return std::nullopt;
+  return it->second;
+}
+
+bool Store::associate(const Association& a) {
+  for (const auto& x : associations_)
+    if (x.contact_id == a.contact_id && x.company_id == a.company_id && x.type_id == a.type_id) return false;
+  sqlite::Statement insert = statement("INSERT INTO associations (contact_id, company_id, type_id) VALUES (?, ?, ?)");
+  insert.bind(1, a.contact_id).bind(2, a.company_id).bind(3, std::int64_t{a.type_id}).step();
+  associations_.push_back(a);
+  return true;
+}
+
+void Store::save_token(const StoredToken& t) {
+  sqlite::Statement upsert = statement(
+      "INSERT INTO tokens (token, kind, link, expires_at, revoked) VALUES (?, ?, ?, ?, ?) "
+      "ON CONFLICT(token) DO UPDATE SET expires_at = excluded.expires_at, revoked = excluded.revoked");
+  upsert.bind(1, t.token).bind(2, t.kind).bind(3, t.link).bind(4, t.expires_ms).bind(5, std::int64_t{t.revoked}).step();
+  tokens_[t.token] = t;
+}
+
+StoredToken* Store::token(std::string_view value) {
+  const auto it = tokens_.find(value);
+  return it == tokens_.end() ? nullptr : &it->second;
+}
+
+std::vector<StoredToken*> Store::tokens_of_kind(std::string_view kind) {
+  std::vector<StoredToken*> out;
+  for (auto& [_, t] : tokens_)
+    if (t.kind == kind) out.push_back(&t);
+  return out;
+}
+
+}  // namespace hubrules::runtime::sandbox

@@ -1,0 +1,94 @@
+#pragma once
+// The sandbox's CRM data: records and associations in SQLite (so a --db file survives a
+// restart), with the working set held in memory so search and list stay fast.
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/store/sqlite_handle.hpp"
+
+namespace hubrules::runtime::sandbox {
+
+using Properties = std::map<std::string, std::string, std::less<>>;
+
+struct Record {
+  std::int64_t id = 0;
+  std::string object;  // "contacts" or "companies"
+  Properties properties;
+  std::int64_t created_ms = 0;
+  std::int64_t updated_ms = 0;
+  bool archived = false;
+};
+
+struct Association {
+  std::int64_t contact_id = 0;
+  std::int64_t company_id = 0;
+  int type_id = 279;
+};
+
+struct StoredToken {
+  std::string token;
+  std::string kind;  // "access", "refresh" or "code"
+  std::string link;  // access: its refresh token; code: its redirect_uri
+  std::int64_t expires_ms = 0;
+  bool revoked = false;
+};
+
+class Store {
+ public:
+  explicit Store(const std::string& path);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const Record& create(std::string_view object, Properties properties, std::int64_t created_ms, std::int64_t updated_ms);
+  void save(const Record& record);
+  Record* find(std::string_view object, std::int64_t id);
+  // Contact emails are unique and compared lowercased (HUBSPOT-API.md, Records: "email is unique").
+  std::optional<std::int64_t> contact_by_email(std::string_view email) const;
+  const std::map<std::int64_t, Record>& all(std::string_view object) const;
+
+  // false when the association already existed.
+  bool associate(const Association& a);
+  const std::vector<Association>& associations() const { return associations_; }
+
+  void save_token(const StoredToken& t);
+  StoredToken* token(std::string_view value);
+  std::vector<StoredToken*> tokens_of_kind(std::string_view kind);
+
+  // Groups writes of one request: SQLite syncs once per commit, and a request that fails half
+  // way leaves the database usable (rolled back).
+  class Transaction {
+   public:
+    explicit Transaction(Store& s);
+    ~Transaction();
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    void commit();
+
+   private:
+    Store& store_;
+    bool done_ = false;
+  };
+
+ private:
+  void load();
+  sqlite::Statement statement(const char* sql);
+  void index_email(const Record& r);
+  std::map<std::int64_t, Record>& table(std::string_view object);
+
+  sqlite::Database db_;
+  std::map<std::int64_t, Record> contacts_, companies_;
+  std::map<std::string, std::int64_t, std::less<>> emails_;
+  std::vector<Association> associations_;
+  std::map<std::string, StoredToken, std::less<>> tokens_;
+};
+
+std::string properties_json(const Properties& p);
+
+}  // namespace hubrules::runtime::sandbox

@@ -1,0 +1,117 @@
+#pragma once
+// The SQLite store's schema, as the migrations that build it. A file records its version in
+// PRAGMA user_version and its history in schema_migrations; opening applies the missing
+// migrations in order, each in one transaction. Never edit a released migration: add one.
+//
+// Times are INTEGER milliseconds since the Unix epoch. Dedupe keys are stored lowercase.
+#include <iterator>
+#include <span>
+
+namespace hubrules::runtime::sqlite_schema {
+
+struct Migration {
+  int version;
+  const char* description;
+  const char* sql;
+};
+
+inline constexpr Migration migration_list[] = {
+    {1, "intake journal, outcomes, records created here, in-doubt creates", R"sql(
+CREATE TABLE schema_migrations (
+  version     INTEGER PRIMARY KEY,
+  description TEXT NOT NULL,
+  applied_at  INTEGER NOT NULL
+);
+
+CREATE TABLE bookings (
+  intake_sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id        TEXT NOT NULL UNIQUE,
+  payload         TEXT NOT NULL,
+  state           TEXT NOT NULL
+                  CHECK (state IN ('pending', 'delivered', 'skipped', 'invalid', 'failed', 'parked')),
+  reason          TEXT NOT NULL DEFAULT '',
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  received_at     INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  last_attempt_at INTEGER
+);
+CREATE INDEX bookings_by_state ON bookings (state, intake_sequence);
+
+CREATE TABLE outcomes (
+  event_id            TEXT PRIMARY KEY REFERENCES bookings (event_id),
+  contact_id          TEXT,
+  company_id          TEXT,
+  contact_disposition TEXT NOT NULL CHECK (contact_disposition IN ('none', 'created', 'duplicate')),
+  company_disposition TEXT NOT NULL CHECK (company_disposition IN ('none', 'created', 'duplicate')),
+  associated          INTEGER NOT NULL,
+  updated_at          INTEGER NOT NULL
+);
+
+CREATE TABLE created_companies (
+  hubspot_id TEXT PRIMARY KEY,
+  domain     TEXT,
+  name       TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX created_companies_by_domain ON created_companies (domain, created_at);
+CREATE INDEX created_companies_by_name ON created_companies (name, created_at);
+
+CREATE TABLE created_contacts (
+  email      TEXT PRIMARY KEY,
+  hubspot_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE create_intents (
+  sequence    INTEGER PRIMARY KEY AUTOINCREMENT,
+  trace_id    TEXT NOT NULL UNIQUE,
+  object_type TEXT NOT NULL CHECK (object_type IN ('contact', 'company')),
+  event_id    TEXT NOT NULL REFERENCES bookings (event_id),
+  written_at  INTEGER NOT NULL,
+  status      TEXT NOT NULL DEFAULT 'unresolved' CHECK (status IN ('unresolved', 'created', 'failed')),
+  hubspot_id  TEXT,
+  failure     TEXT,
+  resolved_at INTEGER
+);
+CREATE INDEX create_intents_by_status ON create_intents (status, sequence);
+
+CREATE TABLE create_intent_keys (
+  trace_id TEXT NOT NULL REFERENCES create_intents (trace_id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  property TEXT NOT NULL,
+  value    TEXT NOT NULL,
+  PRIMARY KEY (trace_id, position)
+);
+)sql"},
+    {2, "connections and tokens, sent notifications, parked bookings", R"sql(
+CREATE TABLE connections (
+  id                      TEXT PRIMARY KEY,
+  portal_id               INTEGER,
+  auth_kind               TEXT NOT NULL CHECK (auth_kind IN ('private_app', 'oauth')),
+  access_token            TEXT NOT NULL DEFAULT '',
+  refresh_token           TEXT NOT NULL DEFAULT '',
+  access_expires_at       INTEGER,
+  status                  TEXT NOT NULL CHECK (status IN ('ok', 'broken')),
+  broken_reason           TEXT NOT NULL DEFAULT '',
+  last_successful_post_at INTEGER,
+  admin_email             TEXT NOT NULL DEFAULT '',
+  updated_at              INTEGER NOT NULL
+);
+
+CREATE TABLE notifications (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  connection_id TEXT NOT NULL REFERENCES connections (id),
+  sent_at       INTEGER NOT NULL,
+  subject       TEXT NOT NULL
+);
+CREATE INDEX notifications_by_connection ON notifications (connection_id, sent_at);
+
+ALTER TABLE bookings ADD COLUMN connection_id TEXT REFERENCES connections (id);
+CREATE INDEX bookings_parked ON bookings (connection_id, state, intake_sequence);
+)sql"},
+};
+
+inline std::span<const Migration> migrations() { return migration_list; }
+inline int latest_version() { return migration_list[std::size(migration_list) - 1].version; }
+
+}  // namespace hubrules::runtime::sqlite_schema

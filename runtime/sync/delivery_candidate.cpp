@@ -1,0 +1,33 @@
+#include "runtime/sync/delivery_candidate.hpp"
+
+#include "engine/text/ascii_case.hpp"
+
+namespace hubrules::runtime {
+
+namespace {
+RecordCandidate record_from(const engine::BlockPlan& block, const engine::RecordResult& r) {
+  RecordCandidate out;
+  for (const engine::PropertyValue& p : r.properties)
+    out.properties.push_back({p.property->name, std::string(p.value.text), p.value.kind == engine::Kind::number});
+  for (std::uint32_t k : block.dedupe_keys) {
+    const engine::Value v = r.get(block.properties[k].name);
+    if (v.is_null()) continue;
+    std::string lower(v.text);
+    for (char& c : lower) c = text::to_lower_ascii(c);
+    out.keys.push_back({block.properties[k].name, std::move(lower)});
+  }
+  return out;
+}
+}  // namespace
+
+BookingCandidate candidate_from(const engine::Plan& plan, std::string event_id, const engine::Evaluation& e) {
+  BookingCandidate c;
+  c.event_id = std::move(event_id);
+  if (e.outcome != engine::Outcome::records) return c;
+  if (e.contacts.present) c.contact = record_from(plan.contacts, e.contacts);
+  if (e.companies.present) c.company = record_from(plan.companies, e.companies);
+  c.associate = e.associate;
+  return c;
+}
+
+}  // namespace hubrules::runtime

@@ -1,0 +1,95 @@
+// The decisions of one batch: what to create, what is a duplicate, what to associate.
+#include <catch2/catch.hpp>
+
+#include "runtime/sync/delivery_planner.hpp"
+
+using namespace hubrules::runtime;
+using Kind = RecordRef::Kind;
+
+namespace {
+
+RecordCandidate company(const std::string& domain, const std::string& name) {
+  RecordCandidate c;
+  if (!name.empty()) c.properties.push_back({"name", name, false});
+  if (!domain.empty()) c.properties.push_back({"domain", domain, false}), c.keys.push_back({"domain", domain});
+  if (!name.empty()) c.keys.push_back({"name", name});
+  return c;
+}
+
+RecordCandidate contact(const std::string& email) {
+  RecordCandidate c;
+  c.properties.push_back({"email", email, false});
+  c.keys.push_back({"email", email});
+  return c;
+}
+
+BookingCandidate booking(std::optional<RecordCandidate> person, std::optional<RecordCandidate> firm) {
+  BookingCandidate b{"e", std::move(person), std::move(firm), false};
+  b.associate = b.contact && b.company;
+  return b;
+}
+
+std::chrono::system_clock::time_point day(int n) { return std::chrono::system_clock::time_point{} + std::chrono::hours(24 * n); }
+
+}  // namespace
+
+TEST_CASE("new contact and company: both created, associated", "[sync][planner]") {
+  const auto plan = plan_delivery({booking(contact("a@x.jp"), company("x.jp", "x"))}, {});
+  REQUIRE(plan.companies.size() == 1);
+  REQUIRE(plan.contacts.size() == 1);
+  CHECK(plan.bookings[0].company == RecordRef{Kind::created, {}, 0});
+  CHECK(plan.bookings[0].creates_contact);
+  CHECK(plan.bookings[0].associate);
+}
+
+TEST_CASE("an existing company is found by domain before name, then the oldest", "[sync][planner]") {
+  KnownRecords known;
+  known.companies = {{"by-name-old", {{"name", "x"}}, day(1)},
+                     {"by-domain-new", {{"domain", "x.jp"}}, day(9)},
+                     {"by-domain-old", {{"domain", "x.jp"}, {"name", "other"}}, day(5)}};
+  const auto plan = plan_delivery({booking(contact("a@x.jp"), company("x.jp", "x"))}, known);
+  CHECK(plan.companies.empty());
+  CHECK(plan.bookings[0].company == RecordRef{Kind::existing, "by-domain-old", 0});
+  CHECK(plan.bookings[0].associate);  // a new contact is associated with the company found
+}
+
+TEST_CASE("a company without a domain is found by name", "[sync][planner]") {
+  KnownRecords known;
+  known.companies = {{"7", {{"name", "mixtend"}}, day(1)}};
+  const auto plan = plan_delivery({booking(contact("taro@gmail.com"), company("", "mixtend"))}, known);
+  CHECK(plan.bookings[0].company == RecordRef{Kind::existing, "7", 0});
+}
+
+TEST_CASE("an existing contact is a duplicate: not created, not associated", "[sync][planner]") {
+  KnownRecords known;
+  known.contact_ids_by_email = {{"a@x.jp", "12"}};
+  const auto plan = plan_delivery({booking(contact("a@x.jp"), company("x.jp", "x"))}, known);
+  CHECK(plan.contacts.empty());
+  CHECK(plan.bookings[0].contact == RecordRef{Kind::existing, "12", 0});
+  CHECK_FALSE(plan.bookings[0].associate);
+  CHECK(plan.companies.size() == 1);  // the company is still new
+}
+
+TEST_CASE("duplicates inside one batch are created once", "[sync][planner]") {
+  const auto plan = plan_delivery({booking(contact("a@x.jp"), company("x.jp", "x")),
+                                   booking(contact("a@x.jp"), company("x.jp", "x")),
+                                   booking(contact("b@x.jp"), company("", "x")),
+                                   booking(contact("c@y.jp"), company("y.jp", "y"))},
+                                  {});
+  CHECK(plan.companies.size() == 2);
+  CHECK(plan.contacts.size() == 3);
+  CHECK(plan.bookings[1].contact == RecordRef{Kind::created, {}, 0});
+  CHECK_FALSE(plan.bookings[1].creates_contact);
+  CHECK_FALSE(plan.bookings[1].associate);
+  CHECK(plan.bookings[2].company == RecordRef{Kind::created, {}, 0});  // found by name
+  CHECK(plan.bookings[2].associate);
+  CHECK(plan.bookings[3].company == RecordRef{Kind::created, {}, 1});
+}
+
+TEST_CASE("no company, no association; no contact, no association", "[sync][planner]") {
+  const auto plan = plan_delivery({booking(contact("taro@gmail.com"), std::nullopt), booking(std::nullopt, company("x.jp", ""))}, {});
+  CHECK(plan.bookings[0].creates_contact);
+  CHECK_FALSE(plan.bookings[0].associate);
+  CHECK(plan.bookings[1].company.kind == Kind::created);
+  CHECK_FALSE(plan.bookings[1].associate);
+}
