@@ -52,7 +52,7 @@ Millis RateLimiter::wait_time(LimitKind kind) const {
   return wait;
 }
 
-void RateLimiter::acquire(LimitKind kind) {
+TimePoint RateLimiter::acquire(LimitKind kind) {
   for (;;) {
     Millis wait{0};
     {
@@ -66,7 +66,7 @@ void RateLimiter::acquire(LimitKind kind) {
         burst_.grants.push_back(now);
         if (kind == LimitKind::Search) search_.grants.push_back(now);
         if (server_remaining_ > 0) --server_remaining_;
-        return;
+        return now;
       }
     }
     clock_.sleep_for(wait);

@@ -30,7 +30,8 @@ class RateLimiter {
   RateLimiter(Clock& clock, RateLimits limits = {});
 
   // Blocks until a call of this kind may go out, then counts it.
-  void acquire(LimitKind kind);
+  // Returns the time of the grant, as the window counts it.
+  TimePoint acquire(LimitKind kind);
   // How long acquire(kind) would wait now (0 when a slot is free).
   Millis wait_time(LimitKind kind) const;
 
