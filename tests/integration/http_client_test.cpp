@@ -26,6 +26,7 @@
 #include "runtime/http/hubspot_api.hpp"
 #include "runtime/http/rate_limiter.hpp"
 #include "runtime/http/redact.hpp"
+#include "../test_certificates.hpp"
 
 namespace {
 
@@ -583,53 +584,10 @@ TEST_CASE("debug logs show calls but never a token", "[http]") {
 
 namespace {
 
-struct TestCert {
-  std::string cert_pem;
-  std::string key_pem;
-};
+using hubrules::testing::TestCert;
 
-void add_extension(X509* cert, int nid, const char* value) {
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
-  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
-  REQUIRE(ext != nullptr);
-  X509_add_ext(cert, ext, -1);
-  X509_EXTENSION_free(ext);
-}
-
-std::string bio_text(BIO* bio) {
-  char* data = nullptr;
-  long size = BIO_get_mem_data(bio, &data);
-  std::string text(data, static_cast<std::size_t>(size));
-  BIO_free(bio);
-  return text;
-}
-
-// A self-signed certificate, made fresh for each run.
 TestCert make_cert(const char* common_name, const char* subject_alt_names) {
-  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
-  REQUIRE(key != nullptr);
-  X509* cert = X509_new();
-  X509_set_version(cert, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert), static_cast<long>(std::random_device{}() & 0x7fffffff));
-  X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert), 24 * 3600);
-  X509_set_pubkey(cert, key);
-  X509_NAME* name = X509_get_subject_name(cert);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(common_name), -1, -1, 0);
-  X509_set_issuer_name(cert, name);
-  add_extension(cert, NID_subject_alt_name, subject_alt_names);
-  add_extension(cert, NID_basic_constraints, "critical,CA:TRUE");
-  add_extension(cert, NID_key_usage, "critical,digitalSignature,keyCertSign");
-  REQUIRE(X509_sign(cert, key, EVP_sha256()) > 0);
-  BIO* cert_bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_X509(cert_bio, cert);
-  BIO* key_bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_PrivateKey(key_bio, key, nullptr, nullptr, 0, nullptr, nullptr);
-  X509_free(cert);
-  EVP_PKEY_free(key);
-  return {bio_text(cert_bio), bio_text(key_bio)};
+  return hubrules::testing::make_test_certificate(common_name, subject_alt_names);
 }
 
 }  // namespace

@@ -26,6 +26,7 @@
 #include "runtime/notify/smtp.hpp"
 #include "runtime/notify/store_notification_log.hpp"
 #include "runtime/store/sqlite_state_store.hpp"
+#include "../test_certificates.hpp"
 
 namespace {
 
@@ -39,47 +40,9 @@ using tcp = asio::ip::tcp;
 // 2026-11-27 04:42:00 UTC, a Friday.
 const TimePoint kFriday = TimePoint{} + std::chrono::seconds(1795754520);
 
-struct TestCert {
-  std::string cert_pem;
-  std::string key_pem;
-};
+using hubrules::testing::TestCert;
 
-std::string bio_text(BIO* bio) {
-  BUF_MEM* mem = nullptr;
-  BIO_get_mem_ptr(bio, &mem);
-  return std::string(mem->data, mem->length);
-}
-
-// A self-signed certificate for the given subjectAltName ("DNS:localhost,IP:127.0.0.1").
-TestCert make_certificate(const char* san) {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* x = X509_new();
-  X509_set_version(x, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-  X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(x), 24 * 3600);
-  X509_set_pubkey(x, key);
-  X509_NAME* name = X509_get_subject_name(x);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("hubrules test"), -1, -1, 0);
-  X509_set_issuer_name(x, name);
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
-  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, san);
-  X509_add_ext(x, ext, -1);
-  X509_EXTENSION_free(ext);
-  X509_sign(x, key, EVP_sha256());
-  BIO* cert_bio = BIO_new(BIO_s_mem());
-  BIO* key_bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_X509(cert_bio, x);
-  PEM_write_bio_PrivateKey(key_bio, key, nullptr, nullptr, 0, nullptr, nullptr);
-  TestCert out{bio_text(cert_bio), bio_text(key_bio)};
-  BIO_free(cert_bio);
-  BIO_free(key_bio);
-  X509_free(x);
-  EVP_PKEY_free(key);
-  return out;
-}
+TestCert make_certificate(const char* san) { return hubrules::testing::make_test_certificate("hubrules test", san); }
 
 const TestCert& loopback_cert() {
   static const TestCert cert = make_certificate("DNS:localhost,IP:127.0.0.1");
