@@ -1,6 +1,7 @@
 // The decisions of one batch: what to create, what is a duplicate, what to associate.
 #include <catch2/catch.hpp>
 
+#include "../test_support.hpp"
 #include "runtime/sync/delivery_planner.hpp"
 
 using namespace hubrules::runtime;
@@ -92,4 +93,31 @@ TEST_CASE("no company, no association; no contact, no association", "[sync][plan
   CHECK_FALSE(plan.bookings[0].associate);
   CHECK(plan.bookings[1].company.kind == Kind::created);
   CHECK_FALSE(plan.bookings[1].associate);
+}
+
+TEST_CASE("a candidate copies an evaluation's records and lowercases its dedupe keys", "[sync][planner]") {
+  const auto rules = hubrules::testing::compile_text(R"(rules 1
+companies {
+  name = answer(type: "company_name")
+  domain = company_domain(answer(type: "guest_email"))
+  dedupe by domain or name
+}
+contacts {
+  email = answer(type: "guest_email")
+  dedupe by email
+}
+associate contacts with companies
+)");
+  REQUIRE(rules.compilation.plan);
+  hubrules::engine::Evaluator evaluator(rules.compilation.plan);
+  const simdjson::padded_string booking(std::string(R"({"event":{"id":"b1","form":[
+    {"field_type":"company_name","label":"会社名","value":"Mixtend KK"},
+    {"field_type":"guest_email","label":"メール","value":"Guest@Mixtend.COM"}]}})"));
+  const BookingCandidate c = candidate_from(*rules.compilation.plan, "b1", evaluator.evaluate(booking));
+  REQUIRE(c.contact);
+  REQUIRE(c.company);
+  CHECK(c.associate);
+  CHECK(c.contact->properties[0].value == "Guest@Mixtend.COM");  // posted as given
+  CHECK(c.contact->keys == std::vector<DedupeKey>{{"email", "guest@mixtend.com"}});
+  CHECK(c.company->keys == std::vector<DedupeKey>{{"domain", "mixtend.com"}, {"name", "mixtend kk"}});
 }
