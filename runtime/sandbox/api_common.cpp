@@ -72,6 +72,15 @@ std::optional<std::string> scalar_text(simdjson::dom::element e) {
   }
 }
 
+std::vector<std::string> string_array(simdjson::dom::element doc, std::string_view key) {
+  std::vector<std::string> out;
+  simdjson::dom::array a;
+  if (doc[key].get_array().get(a) == simdjson::SUCCESS)
+    for (auto e : a)
+      if (auto s = scalar_text(e)) out.push_back(*s);
+  return out;
+}
+
 std::optional<std::string_view> string_field(simdjson::dom::element obj, std::string_view key) {
   std::string_view v;
   if (obj[key].get_string().get(v) != simdjson::SUCCESS) return std::nullopt;

@@ -39,6 +39,8 @@ std::optional<simdjson::dom::element> parse_body(simdjson::dom::parser& parser, 
 
 // A property value as HubSpot accepts it: strings, numbers or booleans (HUBSPOT-API.md, Records).
 std::optional<std::string> scalar_text(simdjson::dom::element e);
+// The scalar items of the array doc[key] as text; empty when there is no such array.
+std::vector<std::string> string_array(simdjson::dom::element doc, std::string_view key);
 
 std::optional<std::string_view> string_field(simdjson::dom::element obj, std::string_view key);
 

@@ -174,15 +174,6 @@ ApiResponse batch_answer(int ok_status, const std::vector<const Record*>& done, 
   return json_response(errors ? 207 : ok_status, j.take());
 }
 
-std::vector<std::string> string_array(dom::element doc, std::string_view key) {
-  std::vector<std::string> out;
-  dom::array a;
-  if (doc[key].get_array().get(a) == simdjson::SUCCESS)
-    for (auto e : a)
-      if (auto s = scalar_text(e)) out.push_back(*s);
-  return out;
-}
-
 std::vector<std::string> split_commas(const std::string& s) {
   std::vector<std::string> out;
   std::size_t start = 0;

@@ -157,15 +157,6 @@ void sort_results(std::vector<const Record*>& hits, dom::element doc) {
   });
 }
 
-std::vector<std::string> string_list(dom::element doc, std::string_view key) {
-  std::vector<std::string> out;
-  dom::array a;
-  if (doc[key].get_array().get(a) == simdjson::SUCCESS)
-    for (auto e : a)
-      if (auto s = scalar_text(e)) out.push_back(*s);
-  return out;
-}
-
 std::int64_t int_field(dom::element doc, std::string_view key, std::int64_t fallback) {
   dom::element e;
   if (doc[key].get(e) != simdjson::SUCCESS) return fallback;
@@ -175,7 +166,7 @@ std::int64_t int_field(dom::element doc, std::string_view key, std::int64_t fall
 
 ApiResponse search_answer(std::string_view object, const std::vector<const Record*>& hits, std::int64_t after,
                           std::int64_t limit, dom::element doc) {
-  const auto props = requested_properties(object, string_list(doc, "properties"));
+  const auto props = requested_properties(object, string_array(doc, "properties"));
   JsonOut j;
   j.begin_object().field("total", static_cast<std::int64_t>(hits.size())).key("results").begin_array();
   const auto end = std::min<std::int64_t>(static_cast<std::int64_t>(hits.size()), after + limit);
