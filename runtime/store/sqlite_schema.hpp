@@ -109,6 +109,12 @@ CREATE INDEX notifications_by_connection ON notifications (connection_id, sent_a
 ALTER TABLE bookings ADD COLUMN connection_id TEXT REFERENCES connections (id);
 CREATE INDEX bookings_parked ON bookings (connection_id, state, intake_sequence);
 )sql"},
+    {3, "OAuth client and API of a connection, inline association of a create intent", R"sql(
+ALTER TABLE connections ADD COLUMN client_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE connections ADD COLUMN client_secret TEXT NOT NULL DEFAULT '';
+ALTER TABLE connections ADD COLUMN api_base_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE create_intents ADD COLUMN associated_company_id TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 inline std::span<const Migration> migrations() { return migration_list; }

@@ -127,7 +127,7 @@ JournaledBooking read_booking(const Statement& row, const std::string& file) {
 
 #define HUBRULES_CONNECTION_COLUMNS                                                                      \
   "id, portal_id, auth_kind, access_token, refresh_token, access_expires_at, status, broken_reason, " \
-  "last_successful_post_at, admin_email"
+  "last_successful_post_at, admin_email, client_id, client_secret, api_base_url"
 
 Connection read_connection(const Statement& row) {
   Connection c;
@@ -141,6 +141,9 @@ Connection read_connection(const Statement& row) {
   c.broken_reason = row.text(7);
   c.last_successful_post_at = from_millis(row.optional_integer(8));
   c.admin_email = row.text(9);
+  c.client_id = row.text(10);
+  c.client_secret = row.text(11);
+  c.api_base_url = row.text(12);
   return c;
 }
 
@@ -492,8 +495,10 @@ void SqliteStateStore::write_intents(const std::vector<CreateIntent>& intents) {
     const std::int64_t now = impl_->now();
     for (const auto& intent : intents) {
       auto q = impl_->use(
-          "INSERT INTO create_intents (trace_id, object_type, event_id, written_at) VALUES (?1, ?2, ?3, ?4)");
-      q->bind(1, intent.trace_id).bind(2, to_string(intent.object_type)).bind(3, intent.event_id).bind(4, now).run();
+          "INSERT INTO create_intents (trace_id, object_type, event_id, written_at, associated_company_id) "
+          "VALUES (?1, ?2, ?3, ?4, ?5)");
+      q->bind(1, intent.trace_id).bind(2, to_string(intent.object_type)).bind(3, intent.event_id).bind(4, now);
+      q->bind(5, intent.associated_company_id).run();
       for (std::size_t position = 0; position < intent.keys.size(); ++position) {
         auto k = impl_->use(
             "INSERT INTO create_intent_keys (trace_id, position, property, value) VALUES (?1, ?2, ?3, ?4)");
@@ -528,14 +533,15 @@ void SqliteStateStore::resolve_intent_failed(const std::string& trace_id, std::s
 std::vector<CreateIntent> SqliteStateStore::unresolved_intents() {
   std::lock_guard lock(impl_->mutex);
   auto q = impl_->use(
-      "SELECT i.trace_id, i.object_type, i.event_id, i.written_at, k.property, k.value FROM create_intents i "
+      "SELECT i.trace_id, i.object_type, i.event_id, i.written_at, k.property, k.value, i.associated_company_id "
+      "FROM create_intents i "
       "LEFT JOIN create_intent_keys k ON k.trace_id = i.trace_id WHERE i.status = 'unresolved' "
       "ORDER BY i.sequence, k.position");
   std::vector<CreateIntent> intents;
   while (q->step()) {
     if (intents.empty() || intents.back().trace_id != q->text(0)) {
       const auto type = q->text(1) == "company" ? ObjectType::company : ObjectType::contact;
-      intents.push_back({q->text(0), type, q->text(2), {}, from_millis(q->integer(3))});
+      intents.push_back({q->text(0), type, q->text(2), {}, q->text(6), from_millis(q->integer(3))});
     }
     if (const auto property = q->optional_text(4)) intents.back().keys.push_back({*property, q->text(5)});
   }
@@ -549,12 +555,14 @@ void SqliteStateStore::save_connection(const Connection& c) {
   // An upsert, not INSERT OR REPLACE: replacing would delete the row its bookings refer to.
   auto q = impl_->use(
       "INSERT INTO connections (" HUBRULES_CONNECTION_COLUMNS
-      ", updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (id) DO UPDATE SET "
+      ", updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+      "ON CONFLICT (id) DO UPDATE SET "
       "portal_id = excluded.portal_id, auth_kind = excluded.auth_kind, access_token = excluded.access_token, "
       "refresh_token = excluded.refresh_token, access_expires_at = excluded.access_expires_at, "
       "status = excluded.status, broken_reason = excluded.broken_reason, "
       "last_successful_post_at = excluded.last_successful_post_at, admin_email = excluded.admin_email, "
-      "updated_at = excluded.updated_at");
+      "client_id = excluded.client_id, client_secret = excluded.client_secret, "
+      "api_base_url = excluded.api_base_url, updated_at = excluded.updated_at");
   q->bind(1, c.id)
       .bind(2, c.portal_id)
       .bind(3, to_string(c.auth))
@@ -565,7 +573,10 @@ void SqliteStateStore::save_connection(const Connection& c) {
       .bind(8, c.broken_reason)
       .bind(9, to_millis(c.last_successful_post_at))
       .bind(10, c.admin_email)
-      .bind(11, impl_->now())
+      .bind(11, c.client_id)
+      .bind(12, c.client_secret)
+      .bind(13, c.api_base_url)
+      .bind(14, impl_->now())
       .run();
 }
 

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "runtime/clock.hpp"
+#include "runtime/dedupe_key.hpp"
 
 namespace hubrules::runtime {
 
@@ -92,10 +93,6 @@ enum class ObjectType { contact, company };
 
 std::string_view to_string(ObjectType type);
 
-struct DedupeKey {
-  std::string property;  // e.g. "email", "domain", "name"
-  std::string value;
-};
 
 // Written before a batch create is sent, one per input; resolved when the answer arrives. An
 // intent still unresolved at startup may or may not have been created in HubSpot.
@@ -104,6 +101,9 @@ struct CreateIntent {
   ObjectType object_type = ObjectType::contact;
   std::string event_id;  // the booking it serves
   std::vector<DedupeKey> keys;
+  // A contact create that associates the contact inline: the company's HubSpot id; else empty.
+  // Resolving the intent as created tells that the association was made too.
+  std::string associated_company_id;
   TimePoint written_at;  // set by the store when the intent is written
 };
 
@@ -126,6 +126,11 @@ struct Connection {
   std::string broken_reason;
   std::optional<TimePoint> last_successful_post_at;  // for the 180-day rule
   std::string admin_email;
+  // OAuth: the app that refreshes the tokens, and the HubSpot the tokens belong to (api base
+  // URL, e.g. https://api.hubapi.com or a sandbox's). Empty for a private-app token.
+  std::string client_id;
+  std::string client_secret;
+  std::string api_base_url;
 };
 
 // ---- (6) notifications ----------------------------------------------------------------------

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "engine/evaluation.hpp"
+#include "runtime/dedupe_key.hpp"
 
 namespace hubrules::runtime {
 
@@ -13,14 +14,6 @@ struct PropertyEntry {
   std::string name;
   std::string value;
   bool numeric = false;  // posted as a JSON number
-};
-
-// A dedupe key of a record: the property and its value, lowercased (HubSpot's search wants
-// lowercase values for IN, and compares EQ without case).
-struct DedupeKey {
-  std::string property;
-  std::string value;
-  friend bool operator==(const DedupeKey&, const DedupeKey&) = default;
 };
 
 struct RecordCandidate {

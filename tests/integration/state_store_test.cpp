@@ -62,6 +62,9 @@ Connection oauth_connection(const std::string& id) {
   c.refresh_token = "refresh-SECRET-1";
   c.access_expires_at = TimePoint{} + 1000h;
   c.admin_email = "admin@example.jp";
+  c.client_id = "client-1";
+  c.client_secret = "secret-1";
+  c.api_base_url = "http://127.0.0.1:8089";
   return c;
 }
 
@@ -247,9 +250,9 @@ TEST_CASE("store: in-doubt creates survive a crash and are resolved", "[store]")
     store.journal("ev-1", "{}", clock.now());
     store.journal("ev-2", "{}", clock.now());
     store.write_intents({
-        {"t-company-1", ObjectType::company, "ev-1", {{"domain", "acme.co.jp"}, {"name", "acme"}}, {}},
-        {"t-contact-1", ObjectType::contact, "ev-1", {{"email", "taro@acme.co.jp"}}, {}},
-        {"t-contact-2", ObjectType::contact, "ev-2", {}, {}},
+        {"t-company-1", ObjectType::company, "ev-1", {{"domain", "acme.co.jp"}, {"name", "acme"}}, {}, {}},
+        {"t-contact-1", ObjectType::contact, "ev-1", {{"email", "taro@acme.co.jp"}}, {}, {}},
+        {"t-contact-2", ObjectType::contact, "ev-2", {}, "901", {}},
     });
     store.resolve_intent_created("t-contact-1", "501");
     // The process dies here: the store is closed with two intents unresolved.
@@ -266,6 +269,8 @@ TEST_CASE("store: in-doubt creates survive a crash and are resolved", "[store]")
   CHECK(in_doubt[0].written_at == clock.now());
   CHECK(in_doubt[1].trace_id == "t-contact-2");
   CHECK(in_doubt[1].keys.empty());
+  CHECK(in_doubt[0].associated_company_id.empty());
+  CHECK(in_doubt[1].associated_company_id == "901");
 
   store.resolve_intent_created("t-company-1", "901");
   store.resolve_intent_failed("t-contact-2", "INVALID_EMAIL");
@@ -273,8 +278,8 @@ TEST_CASE("store: in-doubt creates survive a crash and are resolved", "[store]")
   CHECK_THROWS_WITH(store.resolve_intent_failed("t-unknown", "x"), Catch::Contains("t-unknown"));
 
   SECTION("a batch of intents is written whole or not at all") {
-    CHECK_THROWS_AS(store.write_intents({{"t-new", ObjectType::contact, "ev-2", {}, {}},
-                                         {"t-company-1", ObjectType::company, "ev-2", {}, {}}}),
+    CHECK_THROWS_AS(store.write_intents({{"t-new", ObjectType::contact, "ev-2", {}, {}, {}},
+                                         {"t-company-1", ObjectType::company, "ev-2", {}, {}, {}}}),
                     StoreError);
     CHECK(store.unresolved_intents().empty());
   }
@@ -285,7 +290,7 @@ TEST_CASE("store: a transaction commits everything or nothing", "[store]") {
   ManualClock clock;
   SqliteStateStore store(dir.file(), clock);
   store.journal("ev-1", "{}", clock.now());
-  store.write_intents({{"t-1", ObjectType::contact, "ev-1", {{"email", "a@b.jp"}}, {}}});
+  store.write_intents({{"t-1", ObjectType::contact, "ev-1", {{"email", "a@b.jp"}}, {}, {}}});
 
   const auto resolve_all = [&](StateStore& s) {
     s.resolve_intent_created("t-1", "301");
@@ -341,6 +346,9 @@ TEST_CASE("store: connections and tokens round-trip; no error shows a token", "[
   CHECK(c->status == ConnectionStatus::ok);
   CHECK_FALSE(c->last_successful_post_at);
   CHECK(c->admin_email == "admin@example.jp");
+  CHECK(c->client_id == "client-1");
+  CHECK(c->client_secret == "secret-1");
+  CHECK(c->api_base_url == "http://127.0.0.1:8089");
 
   store.update_tokens("default", "access-SECRET-2", "", clock.now() + 30min);
   c = store.connection("default");
