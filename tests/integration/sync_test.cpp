@@ -311,14 +311,23 @@ TEST_CASE("sync: a broken connection parks the bookings, emails the admin once, 
   CHECK(h.store->parked(h.tokens->connection_id()).size() == 2);
   counts = h.sync({booking("ev-3", "jiro@gamma.jp")}, &notifier);  // still broken: one more parked, no second email
   CHECK(counts.parked == 1);
-  CHECK(std::distance(std::filesystem::directory_iterator(config.outbox_dir), std::filesystem::directory_iterator{}) == 1);
+  const auto emails = [&] {
+    return std::distance(std::filesystem::directory_iterator(config.outbox_dir), std::filesystem::directory_iterator{});
+  };
+  CHECK(emails() == 1);
+  h.clock.advance(std::chrono::hours(24 * 6));
+  CHECK(h.sync({booking("ev-4", "shiro@delta.jp")}, &notifier).parked == 1);
+  CHECK(emails() == 1);  // at most one a week
+  h.clock.advance(std::chrono::hours(24 * 2));
+  CHECK(h.sync({booking("ev-5", "goro@delta.jp")}, &notifier).parked == 1);
+  CHECK(emails() == 2);
   CHECK(h.sandbox.stats().crm_requests == 0);
 
   h.tokens->set_broken(false);  // reconnected
   counts = h.sync({}, &notifier);
   CHECK(counts.clean());
-  CHECK(counts.delivered == 3);
-  CHECK(h.sandbox.state().contacts.size() == 3);
+  CHECK(counts.delivered == 5);
+  CHECK(h.sandbox.state().contacts.size() == 5);
 }
 
 TEST_CASE("sync: a restarted process settles what the previous one left in doubt", "[sync]") {
