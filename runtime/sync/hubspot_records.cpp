@@ -265,7 +265,12 @@ std::vector<ExistingCompany> HubSpotRecords::search_page(
       std::string_view v;
       if (c["properties"][p].get_string().get(v) == simdjson::SUCCESS && !v.empty()) company.keys.push_back({p, lower(v)});
     }
-    company.created_at = parse_hubspot_time(string_or_empty(c, "createdAt")).value_or(TimePoint{});
+    // createdAt on the record; the createdate property says the same where a server omits it.
+    auto created = parse_hubspot_time(string_or_empty(c, "createdAt"));
+    std::string_view createdate;
+    if (!created && c["properties"]["createdate"].get_string().get(createdate) == simdjson::SUCCESS)
+      created = parse_hubspot_time(createdate);
+    company.created_at = created.value_or(TimePoint{});
     page.push_back(std::move(company));
   }
   return page;
