@@ -12,5 +12,8 @@ int run_check(const Args& args);
 int run_map(const Args& args);
 int run_test(const Args& args);
 int run_functions(const Args& args);
+// runtime/auth/command_connect.cpp
+int run_connect(const Args& args);
+int run_disconnect(const Args& args);
 
 }  // namespace hubrules::runtime

@@ -21,6 +21,12 @@ usage:
   hubrules sandbox --listen 127.0.0.1:PORT [--db FILE] [--search-lag-ms N] [--burst-limit N]
                    [--search-rate N] [--fail-rate P] [--seed S]
                                               a local HubSpot-compatible server (see runtime/sandbox/README.md)
+  hubrules connect --client-id ID --client-secret S [--port P] [--hubspot-url URL]
+                   [--authorize-url URL] [--scopes S] [--admin-email E] [--state FILE] [--no-browser]
+  hubrules connect --token T                  (or HUBSPOT_TOKEN) a private app's token
+                                              connect to a HubSpot portal (see runtime/auth/README.md)
+  hubrules disconnect [--connection ID] [--state FILE]
+                                              revoke the connection's tokens at HubSpot and forget them
 
 exit status: 0 success, 1 errors found, 2 usage error
 )";
@@ -31,7 +37,8 @@ int main(int argc, char** argv) {
   using namespace hubrules::runtime;
   setup_logging();
   const std::map<std::string, int (*)(const Args&)> commands = {
-      {"check", run_check}, {"map", run_map}, {"test", run_test}, {"functions", run_functions}, {"sandbox", run_sandbox}};
+      {"check", run_check}, {"map", run_map}, {"test", run_test}, {"functions", run_functions},
+      {"sandbox", run_sandbox}, {"connect", run_connect}, {"disconnect", run_disconnect}};
   if (argc < 2) {
     std::cerr << usage;
     return 2;
