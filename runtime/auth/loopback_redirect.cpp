@@ -57,7 +57,8 @@ Callback read_callback(std::string_view query_text, const std::string& expected_
   const auto query = parse_form(query_text);
   if (const std::string error = value_of(query, "error"); !error.empty()) {
     const std::string description = value_of(query, "error_description");
-    return {std::nullopt, "HubSpot did not authorize the app: " + error + (description.empty() ? "" : " (" + description + ")")};
+    const std::string detail = description.empty() ? "" : " (" + description + ")";
+    return {std::nullopt, "HubSpot did not authorize the app: " + error + detail};
   }
   if (value_of(query, "state") != expected_state)
     return {std::nullopt, "the redirect's state does not match this connect (a stale tab or a forged request)"};
@@ -115,8 +116,9 @@ struct LoopbackRedirect::Impl {
       callback = read_callback(question == std::string_view::npos ? "" : target.substr(question + 1), expected_state);
       answered = true;
       response->result(callback->code ? bhttp::status::ok : bhttp::status::bad_request);
-      response->body() = callback->code ? page("Connected — you can close this tab", "hubrules is now connected to HubSpot.")
-                                        : page("hubrules could not connect", callback->error);
+      response->body() = callback->code
+                             ? page("Connected — you can close this tab", "hubrules is now connected to HubSpot.")
+                             : page("hubrules could not connect", callback->error);
     }
     response->prepare_payload();
     bhttp::async_write(*stream, *response, [this, stream, response, callback](beast::error_code, std::size_t) {

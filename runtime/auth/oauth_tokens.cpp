@@ -197,7 +197,7 @@ void PrivateAppTokens::unauthorized(const std::string&) {
   std::lock_guard lock(mutex_);
   check_usable();
   // A private-app token never expires: a 401 means it was deleted or rotated in HubSpot.
-  break_connection("HubSpot rejected the private-app token (401): token rejected");
+  break_connection("token rejected: HubSpot answered 401 to the private-app token (deleted or rotated?)");
 }
 
 void PrivateAppTokens::posted() {

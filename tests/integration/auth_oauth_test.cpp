@@ -92,6 +92,10 @@ struct AuthRig {
   }
 };
 
+std::unique_ptr<hubrules::runtime::http::HttpClient> listener_client(const LoopbackRedirect& redirect) {
+  return client_to("http://127.0.0.1:" + std::to_string(redirect.port()));
+}
+
 }  // namespace
 
 TEST_CASE("auth: form encoding survives reserved characters", "[auth]") {
@@ -125,13 +129,13 @@ TEST_CASE("auth: connect stores the portal's tokens and the app", "[auth]") {
 TEST_CASE("auth: the loopback redirect checks state and declines", "[auth]") {
   SECTION("a wrong state is refused") {
     LoopbackRedirect redirect("expected");
-    const auto page = client_to("http://127.0.0.1:" + std::to_string(redirect.port()))->send(get("/callback?code=c&state=forged"));
+    const auto page = listener_client(redirect)->send(get("/callback?code=c&state=forged"));
     CHECK(page.status == 400);
     CHECK_THROWS_AS(redirect.wait_for_code(5s), AuthorizationFailed);
   }
   SECTION("access_denied is an error, other paths are ignored") {
     LoopbackRedirect redirect("s");
-    const auto client = client_to("http://127.0.0.1:" + std::to_string(redirect.port()));
+    const auto client = listener_client(redirect);
     CHECK(client->send(get("/favicon.ico")).status == 404);
     CHECK(client->send(get("/callback?error=access_denied&state=s")).status == 400);
     CHECK_THROWS_WITH(redirect.wait_for_code(5s), Catch::Contains("access_denied"));
@@ -139,7 +143,7 @@ TEST_CASE("auth: the loopback redirect checks state and declines", "[auth]") {
   SECTION("the code is handed over; no redirect in time is an error") {
     LoopbackRedirect redirect("s");
     CHECK(redirect.redirect_uri() == "http://127.0.0.1:" + std::to_string(redirect.port()) + "/callback");
-    CHECK(client_to("http://127.0.0.1:" + std::to_string(redirect.port()))->send(get("/callback?code=a%2Bb&state=s")).status == 200);
+    CHECK(listener_client(redirect)->send(get("/callback?code=a%2Bb&state=s")).status == 200);
     CHECK(redirect.wait_for_code(5s) == "a+b");
     LoopbackRedirect silent("s");
     CHECK_THROWS_AS(silent.wait_for_code(50ms), AuthorizationFailed);
