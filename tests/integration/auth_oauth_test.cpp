@@ -376,3 +376,17 @@ TEST_CASE("auth: connecting again repairs a broken connection", "[auth]") {
   // The running token source picks the new tokens up.
   CHECK(rig.crm_status(tokens->token()) == 200);
 }
+
+TEST_CASE("auth: a token endpoint out of reach is passing trouble, not a broken connection", "[auth]") {
+  AuthRig rig;
+  rig.connect();
+  auto unreachable = rig.stored();
+  unreachable.api_base_url = "http://127.0.0.1:1";  // nothing listens: connection refused
+  rig.store.save_connection(unreachable);
+  TokenSourceOptions options;
+  options.connection = kPortal;
+  const auto tokens = open_access_tokens(rig.store, rig.clock, options);
+  rig.clock.advance(26min);
+  CHECK_THROWS_AS(tokens->token(), hubrules::runtime::http::TransportError);
+  CHECK(rig.stored().status == ConnectionStatus::ok);
+}
