@@ -61,7 +61,9 @@ struct SandboxStats {
   long burst_limited = 0;       // 429 TEN_SECONDLY_ROLLING answers
   long search_limited = 0;      // 429 secondly answers
   long faults = 0;              // injected failures
-  std::map<std::string, long> calls;  // by endpoint, e.g. "POST /crm/v3/objects/contacts/batch/create"
+  // Authenticated CRM requests and every OAuth request, by endpoint, e.g.
+  // "POST /crm/v3/objects/contacts/batch/create", "POST /oauth/v1/token".
+  std::map<std::string, long> calls;
 };
 
 class Sandbox {

@@ -64,6 +64,8 @@ ApiResponse SandboxApp::handle(const ApiRequest& req) {
   std::lock_guard lock(mutex_);
   ++stats_.requests;
   const auto p = split_path(req.path);
+  // Counted so tests can tell how often the token layer refreshes (tokens in paths become {id}).
+  if (!p.empty() && p[0] == "oauth") ++stats_.calls[endpoint_key(req, p)];
   if (req.method == "GET" && req.path == "/oauth/authorize") return oauth_.authorize(req);
   if (req.method == "POST" && req.path == "/oauth/v1/token") return oauth_.token(req);
   if (req.method == "DELETE" && p.size() == 4 && p[0] == "oauth" && p[2] == "refresh-tokens")

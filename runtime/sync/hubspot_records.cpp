@@ -157,7 +157,14 @@ std::string_view object_path(ObjectType type) { return type == ObjectType::conta
 
 http::TokenProvider TokenUse::provider() {
   return [this] {
-    std::string token = tokens_.token();
+    std::string token;
+    try {
+      token = tokens_.token();
+    } catch (const auth::ConnectionBroken&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw TokenUnavailable(std::string("no access token: ") + e.what());
+    }
     std::lock_guard lock(mutex_);
     last_ = token;
     return token;

@@ -85,7 +85,7 @@ void SyncPipeline::intake(int fd, const std::string& name) {
 void SyncPipeline::deliver() {
   std::map<std::string, int> in_doubt_rounds;
   try {
-    tokens_.token();  // a broken connection shows here, before anything is sent
+    TokenUse(tokens_).provider()();  // a broken connection shows here, before anything is sent
     if (const auto released = store_.release_parked(tokens_.connection_id()))
       spdlog::info("connection {} works again: {} parked bookings are pending again", tokens_.connection_id(), released);
     resolve_in_doubt();
@@ -119,6 +119,8 @@ void SyncPipeline::deliver() {
     progress.finish();
   } catch (const auth::ConnectionBroken& broken) {
     park_everything(broken);
+  } catch (const TokenUnavailable& e) {
+    spdlog::error("{}; the bookings stay pending for the next run", e.what());
   }
   counts_.still_pending = store_.count_by_state().at(BookingState::pending);
 }

@@ -1,6 +1,6 @@
 #include "runtime/sync/sync_session.hpp"
 
-#include "runtime/auth/token_source.hpp"
+#include "runtime/auth/oauth_tokens.hpp"
 #include "runtime/notify/outbox.hpp"
 #include "runtime/notify/store_notification_log.hpp"
 #include "runtime/store/sqlite_state_store.hpp"
@@ -27,7 +27,7 @@ notify::NotifierConfig notifier_config(const SyncSettings& s) {
 
 auth::TokenSourceOptions token_options(const SyncSettings& s) {
   auth::TokenSourceOptions o;
-  o.explicit_token = s.token;
+  o.token = s.token;
   o.hubspot_url = s.hubspot_url;
   o.connection = s.connection;
   o.extra_ca_pem = s.extra_ca_pem;
