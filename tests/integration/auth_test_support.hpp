@@ -12,33 +12,14 @@
 #include <string>
 
 #include "runtime/http/http_client.hpp"
+#include "tests/test_support.hpp"
 
 namespace hubrules::testing::auth {
 
 using namespace std::chrono_literals;
 namespace http = hubrules::runtime::http;
 
-// A fresh directory per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() /
-            ("hubrules-auth-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
-             std::to_string(std::random_device{}()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::filesystem::path file(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
+using hubrules::testing::TempDir;
 
 inline std::unique_ptr<http::HttpClient> client_to(const std::string& base_url) {
   http::HttpClientOptions options;
