@@ -62,6 +62,7 @@ struct SyncSession::Parts {
   SyncOptions options() const {
     SyncOptions o = settings.pipeline;
     o.state_file = settings.state_file;
+    o.create_reach = settings.retry.max_total + client_options(settings).request_timeout;
     return o;
   }
 
