@@ -29,6 +29,9 @@ struct SandboxOptions {
   std::string client_secret;
   Clock* clock = &Clock::system();
   int threads = 1;                     // io_context threads
+  // Batch creates fail whole on one bad input even with trace ids, as HubSpot does without
+  // them: a stricter server than HubSpot, for testing clients.
+  bool whole_batch_errors = false;
 };
 
 // Injected failures; see Sandbox::inject_faults.

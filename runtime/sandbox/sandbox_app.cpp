@@ -54,7 +54,7 @@ SandboxApp::SandboxApp(const SandboxOptions& o)
       store_(o.db_path),
       contacts_schema_("contacts", std::string(rules::bundled_schema("contacts"))),
       companies_schema_("companies", std::string(rules::bundled_schema("companies"))),
-      context_{store_, contacts_schema_, companies_schema_, *o.clock, o.search_lag},
+      context_{store_, contacts_schema_, companies_schema_, *o.clock, o.search_lag, o.whole_batch_errors},
       oauth_(store_, *o.clock, oauth_settings(o)),
       burst_(o.burst_limit, o.burst_window),
       search_(o.search_rate, Millis(1000)),

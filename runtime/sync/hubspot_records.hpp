@@ -84,6 +84,8 @@ class HubSpotRecords {
 
  private:
   http::HttpResponse call(const std::string& target, std::string body);
+  void create_chunk(ObjectType type, const std::vector<CreateInput>& chunk, CreateAnswer& answer);
+  void settle_conflicts(const std::vector<CreateInput>& chunk, CreateAnswer& answer);
   std::vector<ExistingCompany> search_page(const std::vector<std::pair<std::string, std::vector<std::string>>>& groups,
                                            std::string& after);
 

@@ -110,6 +110,7 @@ TEST_CASE("sync properties", "[sync][property]") {
     SandboxOptions faults;
     faults.fail_rate = *rc::gen::inRange(0, 25) / 100.0;
     faults.seed = *rc::gen::inRange<std::uint64_t>(1, 1'000'000);
+    faults.whole_batch_errors = *rc::gen::arbitrary<bool>();  // a stricter server than HubSpot
 
     testing::SyncHarness h(faults);
     h.options.max_in_doubt_rounds = 50;
