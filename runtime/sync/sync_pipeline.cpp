@@ -94,25 +94,7 @@ void SyncPipeline::deliver() {
     std::size_t done = 0;
     while (true) {
       const auto bookings = store_.next_pending(options_.batch_size);
-      if (bookings.empty()) break;
-      try {
-        deliver_batch(bookings);
-      } catch (const http::DeliveryError& e) {
-        if (!e.in_doubt()) {
-          for (const auto& intent : store_.unresolved_intents()) store_.resolve_intent_failed(intent.trace_id, e.what());
-          fail_batch(bookings, e.what());
-          if (e.reason() == http::DeliveryError::Reason::DailyLimit) break;
-        } else if (++in_doubt_rounds[bookings.front().event_id] > options_.max_in_doubt_rounds) {
-          resolve_in_doubt();
-          fail_batch(bookings, std::string("in doubt too often: ") + e.what());
-        } else {
-          spdlog::warn("{}; settling it before going on", e.what());
-          resolve_in_doubt();
-        }
-      } catch (const HubSpotRejected& e) {
-        resolve_in_doubt();
-        fail_batch(bookings, e.what());
-      }
+      if (bookings.empty() || !deliver_or_settle(bookings, in_doubt_rounds)) break;
       done += bookings.size();
       progress.show(std::min(done, total), total);
     }
@@ -123,6 +105,30 @@ void SyncPipeline::deliver() {
     spdlog::error("{}; the bookings stay pending for the next run", e.what());
   }
   counts_.still_pending = store_.count_by_state().at(BookingState::pending);
+}
+
+// Delivers one batch; on trouble, settles what is in doubt or fails the batch. False when the
+// run must stop (HubSpot's daily limit).
+bool SyncPipeline::deliver_or_settle(const std::vector<JournaledBooking>& bookings,
+                                     std::map<std::string, int>& in_doubt_rounds) {
+  try {
+    deliver_batch(bookings);
+  } catch (const http::DeliveryError& e) {
+    if (!e.in_doubt()) {
+      // Nothing the batch sent can have been applied: its intents did not happen.
+      for (const auto& intent : store_.unresolved_intents()) store_.resolve_intent_failed(intent.trace_id, e.what());
+      fail_batch(bookings, e.what());
+      return e.reason() != http::DeliveryError::Reason::DailyLimit;
+    }
+    const bool too_often = ++in_doubt_rounds[bookings.front().event_id] > options_.max_in_doubt_rounds;
+    if (!too_often) spdlog::warn("{}; settling it before going on", e.what());
+    resolve_in_doubt();
+    if (too_often) fail_batch(bookings, std::string("in doubt too often: ") + e.what());
+  } catch (const HubSpotRejected& e) {
+    resolve_in_doubt();
+    fail_batch(bookings, e.what());
+  }
+  return true;
 }
 
 void SyncPipeline::deliver_batch(const std::vector<JournaledBooking>& bookings) {
@@ -281,69 +287,84 @@ void SyncPipeline::create_contacts(Batch& batch) {
 // Settles the contact creates and every booking of the batch in one transaction.
 void SyncPipeline::finish(Batch& batch) {
   const auto& plan = batch.plan;
-  std::map<std::string, std::size_t> input_of;  // trace id → contact input
-  for (std::size_t i = 0; i < batch.contact_inputs.size(); ++i) input_of[batch.contact_inputs[i].trace_id] = i;
-  std::size_t delivered_before = counts_.delivered;
+  std::vector<BookingOutcome> delivered;
+  std::size_t failed = 0;
   store_.transaction([&](StateStore& s) {
+    delivered.clear();
+    failed = 0;
     std::size_t next_input = 0;
     for (std::size_t b = 0; b < plan.bookings.size(); ++b) {
       const BookingDecision& d = plan.bookings[b];
       const auto& event_id = batch.candidates[b].event_id;
-      if (d.creates_contact && batch.failure[b].empty()) {
-        const CreateInput& in = batch.contact_inputs[next_input++];
-        if (const auto it = batch.contact_answer.created.find(in.trace_id); it != batch.contact_answer.created.end()) {
-          s.resolve_intent_created(in.trace_id, it->second);
-          s.remember_contact({it->second, key_value(in.record->keys, "email").value_or(""), clock_.now()});
-          batch.contact_ids[d.contact.create] = it->second;
-        } else {
-          const CreateFailure& f = batch.contact_answer.failed.at(in.trace_id);
-          s.resolve_intent_failed(in.trace_id, describe(f));
-          // A 409: the contact exists after all (created since the lookup): a duplicate.
-          if (f.existing_id) {
-            batch.conflict[b] = f.existing_id;
-            batch.contact_ids[d.contact.create] = *f.existing_id;
-          } else {
-            batch.failure[b] = "contact not created: " + describe(f);
-          }
-        }
-      }
+      if (d.creates_contact && batch.failure[b].empty()) settle_contact(s, batch, b, batch.contact_inputs[next_input++]);
       if (d.contact.kind == RecordRef::Kind::created && batch.contact_ids[d.contact.create].empty() &&
           batch.failure[b].empty())
         batch.failure[b] = "contact not created: the booking that was to create it failed";
       if (!batch.failure[b].empty()) {
         s.set_state(event_id, BookingState::failed, batch.failure[b]);
-        ++counts_.failed;
+        ++failed;
         continue;
       }
-      BookingOutcome o;
-      const BookingOutcome& prior = batch.prior[b];
-      if (d.company.kind != RecordRef::Kind::none) {
-        o.company_id = d.company.kind == RecordRef::Kind::existing ? d.company.id : batch.company_ids[d.company.create];
-        const bool made_here = prior.company == Disposition::created && prior.company_id == o.company_id;
-        o.company = made_here ? Disposition::created : Disposition::duplicate;
-      }
-      if (d.contact.kind != RecordRef::Kind::none) {
-        o.contact_id = d.contact.kind == RecordRef::Kind::existing ? d.contact.id : batch.contact_ids[d.contact.create];
-        const bool made_now = d.creates_contact && !batch.conflict[b];
-        const bool made_before = prior.contact == Disposition::created && prior.contact_id == o.contact_id;
-        o.contact = made_now || made_before ? Disposition::created : Disposition::duplicate;
-        o.associated = (made_now && d.associate) || (made_before && prior.associated);
-      }
-      s.set_outcome(event_id, o);
+      delivered.push_back(outcome_of(batch, b));
+      s.set_outcome(event_id, delivered.back());
       s.set_state(event_id, BookingState::delivered);
-      ++counts_.delivered;
-      counts_.companies_created += o.company == Disposition::created;
-      counts_.companies_duplicate += o.company == Disposition::duplicate;
-      counts_.contacts_created += o.contact == Disposition::created;
-      counts_.contacts_duplicate += o.contact == Disposition::duplicate;
-      counts_.associations += o.associated;
     }
   });
-  if (counts_.delivered > delivered_before) tokens_.posted();
-  std::set<std::string> reasons;
-  for (const auto& f : batch.failure)
-    if (!f.empty()) reasons.insert(f);
-  if (!reasons.empty()) report_failure(*reasons.begin(), store_.count_by_state().at(BookingState::failed));
+  counts_.failed += failed;
+  for (const BookingOutcome& o : delivered) count(o);
+  if (!delivered.empty()) tokens_.posted();
+  if (failed > 0) {
+    const auto reason = std::find_if(batch.failure.begin(), batch.failure.end(), [](const auto& f) { return !f.empty(); });
+    report_failure(*reason, store_.count_by_state().at(BookingState::failed));
+  }
+}
+
+void SyncPipeline::settle_contact(StateStore& s, Batch& batch, std::size_t b, const CreateInput& in) {
+  const std::size_t create = batch.plan.bookings[b].contact.create;
+  if (const auto it = batch.contact_answer.created.find(in.trace_id); it != batch.contact_answer.created.end()) {
+    s.resolve_intent_created(in.trace_id, it->second);
+    s.remember_contact({it->second, key_value(in.record->keys, "email").value_or(""), clock_.now()});
+    batch.contact_ids[create] = it->second;
+    return;
+  }
+  const CreateFailure& f = batch.contact_answer.failed.at(in.trace_id);
+  s.resolve_intent_failed(in.trace_id, describe(f));
+  // A 409: the contact exists after all (created since the lookup): a duplicate.
+  if (f.existing_id) {
+    batch.conflict[b] = f.existing_id;
+    batch.contact_ids[create] = *f.existing_id;
+  } else {
+    batch.failure[b] = "contact not created: " + describe(f);
+  }
+}
+
+// What delivery did for booking b, counting what an interrupted attempt already did.
+BookingOutcome SyncPipeline::outcome_of(const Batch& batch, std::size_t b) {
+  const BookingDecision& d = batch.plan.bookings[b];
+  const BookingOutcome& prior = batch.prior[b];
+  BookingOutcome o;
+  if (d.company.kind != RecordRef::Kind::none) {
+    o.company_id = d.company.kind == RecordRef::Kind::existing ? d.company.id : batch.company_ids[d.company.create];
+    const bool made_here = prior.company == Disposition::created && prior.company_id == o.company_id;
+    o.company = made_here ? Disposition::created : Disposition::duplicate;
+  }
+  if (d.contact.kind != RecordRef::Kind::none) {
+    o.contact_id = d.contact.kind == RecordRef::Kind::existing ? d.contact.id : batch.contact_ids[d.contact.create];
+    const bool made_now = d.creates_contact && !batch.conflict[b];
+    const bool made_before = prior.contact == Disposition::created && prior.contact_id == o.contact_id;
+    o.contact = made_now || made_before ? Disposition::created : Disposition::duplicate;
+    o.associated = (made_now && d.associate) || (made_before && prior.associated);
+  }
+  return o;
+}
+
+void SyncPipeline::count(const BookingOutcome& o) {
+  ++counts_.delivered;
+  counts_.companies_created += o.company == Disposition::created;
+  counts_.companies_duplicate += o.company == Disposition::duplicate;
+  counts_.contacts_created += o.contact == Disposition::created;
+  counts_.contacts_duplicate += o.contact == Disposition::duplicate;
+  counts_.associations += o.associated;
 }
 
 // ---- failures -------------------------------------------------------------------------------

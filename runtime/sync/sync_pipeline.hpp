@@ -11,6 +11,7 @@
 // passed. So a run killed at any point and run again makes exactly the records one clean run
 // would have made.
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -54,12 +55,16 @@ class SyncPipeline {
 
  private:
   struct Batch;
+  bool deliver_or_settle(const std::vector<JournaledBooking>& bookings, std::map<std::string, int>& in_doubt_rounds);
   void deliver_batch(const std::vector<JournaledBooking>& bookings);
   bool prepare(Batch& batch, const std::vector<JournaledBooking>& bookings);
   void look_up(Batch& batch);
   void create_companies(Batch& batch);
   void create_contacts(Batch& batch);
   void finish(Batch& batch);
+  void settle_contact(StateStore& s, Batch& batch, std::size_t booking, const CreateInput& input);
+  static BookingOutcome outcome_of(const Batch& batch, std::size_t booking);
+  void count(const BookingOutcome& outcome);
   void fail_batch(const std::vector<JournaledBooking>& bookings, const std::string& reason);
   void park_everything(const auth::ConnectionBroken& broken);
   void resolve_in_doubt();
