@@ -12,5 +12,8 @@ int run_check(const Args& args);
 int run_map(const Args& args);
 int run_test(const Args& args);
 int run_functions(const Args& args);
+int run_sync(const Args& args);
+int run_retry(const Args& args);
+int run_demo(const Args& args);
 
 }  // namespace hubrules::runtime

@@ -21,6 +21,12 @@ usage:
   hubrules sandbox --listen 127.0.0.1:PORT [--db FILE] [--search-lag-ms N] [--burst-limit N]
                    [--search-rate N] [--fail-rate P] [--seed S]
                                               a local HubSpot-compatible server (see runtime/sandbox/README.md)
+  hubrules sync RULES [BOOKINGS…|-] [--hubspot-url URL] [--token T] [--state FILE] [--burst-limit N]
+                [--search-rate N] [--search-lag-ms N] [--smtp URL] [--mail-to ADDR] [--no-progress]
+                                              deliver bookings to HubSpot (token: --token, HUBSPOT_TOKEN
+                                              or the connection `hubrules connect` stored)
+  hubrules retry RULES [same options as sync]  deliver the failed bookings again
+  hubrules demo [RULES] [BOOKINGS]            the whole path on an in-process sandbox
 
 exit status: 0 success, 1 errors found, 2 usage error
 )";
@@ -31,7 +37,8 @@ int main(int argc, char** argv) {
   using namespace hubrules::runtime;
   setup_logging();
   const std::map<std::string, int (*)(const Args&)> commands = {
-      {"check", run_check}, {"map", run_map}, {"test", run_test}, {"functions", run_functions}, {"sandbox", run_sandbox}};
+      {"check", run_check}, {"map", run_map},     {"test", run_test},   {"functions", run_functions},
+      {"sandbox", run_sandbox}, {"sync", run_sync}, {"retry", run_retry}, {"demo", run_demo}};
   if (argc < 2) {
     std::cerr << usage;
     return 2;

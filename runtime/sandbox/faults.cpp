@@ -6,6 +6,7 @@ std::optional<Fault> FaultInjector::next() {
   if (!queued_.empty()) {
     const Fault f = queued_.front();
     queued_.pop_front();
+    if (f == Fault::none) return std::nullopt;
     return f;
   }
   if (rate_ <= 0) return std::nullopt;

@@ -14,7 +14,8 @@ enum class Fault {
   bad_gateway,         // 502 before anything happens
   unavailable,         // 503 before anything happens
   drop_before,         // connection closed, nothing applied
-  drop_after_applying  // the request is applied, then the connection closed unanswered
+  drop_after_applying,  // the request is applied, then the connection closed unanswered
+  none                  // queued only: this request goes through, so a later one can fail
 };
 
 class FaultInjector {

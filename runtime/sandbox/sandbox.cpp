@@ -61,6 +61,16 @@ std::string Sandbox::seed_record(std::string_view object, const std::map<std::st
   return std::to_string(impl_->app.store().create(name, std::move(props), ms, ms).id);
 }
 
+void Sandbox::create_before(const std::string& endpoint, std::string_view object,
+                            const std::map<std::string, std::string>& properties) {
+  std::lock_guard lock(impl_->app.mutex());
+  const std::string name = object_name(object);
+  if (name.empty()) throw std::invalid_argument("sandbox: no object type " + std::string(object));
+  Properties props(properties.begin(), properties.end());
+  if (const auto it = props.find("email"); name == "contacts" && it != props.end()) it->second = lower(it->second);
+  impl_->app.create_before(endpoint, name, std::move(props));
+}
+
 void Sandbox::seed_association(const std::string& contact_id, const std::string& company_id, int type_id) {
   std::lock_guard lock(impl_->app.mutex());
   impl_->app.store().associate({std::stoll(contact_id), std::stoll(company_id), type_id});

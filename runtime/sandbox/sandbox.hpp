@@ -32,7 +32,8 @@ struct SandboxOptions {
 };
 
 // Injected failures; see Sandbox::inject_faults.
-enum class SandboxFault { bad_gateway, unavailable, drop_before, drop_after_applying };
+// `none` lets a queued request through, so that a later one fails.
+enum class SandboxFault { bad_gateway, unavailable, drop_before, drop_after_applying, none };
 
 struct SandboxRecord {
   std::string id;
@@ -80,6 +81,9 @@ class Sandbox {
   // Properties are not validated. Returns its id.
   std::string seed_record(std::string_view object, const std::map<std::string, std::string>& properties);
   void seed_association(const std::string& contact_id, const std::string& company_id, int type_id = 279);
+  // A race: another client creates this record (fresh, so search does not see it yet) just
+  // before the next request to `endpoint` (e.g. "POST /crm/v3/objects/contacts/batch/create").
+  void create_before(const std::string& endpoint, std::string_view object, const std::map<std::string, std::string>& properties);
 
   SandboxState state() const;
   // The state as JSON: {"contacts":[…],"companies":[…],"associations":[…]}.

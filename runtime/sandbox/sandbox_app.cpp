@@ -83,7 +83,9 @@ ApiResponse SandboxApp::handle_crm(const ApiRequest& req) {
   }
   if (auto denied = oauth_.check_bearer(req.authorization)) return std::move(*denied);
   ++stats_.crm_requests;
-  ++stats_.calls[endpoint_key(req, p)];
+  const std::string endpoint = endpoint_key(req, p);
+  ++stats_.calls[endpoint];
+  run_races(endpoint);
   const bool search = is_search(p);
   // Search has its own per-second limit and its answers carry no rate headers; everything else
   // counts against the rolling burst limit (HUBSPOT-API.md, Rate limits; Search).
@@ -95,6 +97,22 @@ ApiResponse SandboxApp::handle_crm(const ApiRequest& req) {
     r.delivery = Delivery::drop;
   }
   return r;
+}
+
+void SandboxApp::create_before(std::string endpoint, std::string object, Properties properties) {
+  races_.push_back({std::move(endpoint), std::move(object), std::move(properties)});
+}
+
+void SandboxApp::run_races(const std::string& endpoint) {
+  for (auto it = races_.begin(); it != races_.end();) {
+    if (it->endpoint != endpoint) {
+      ++it;
+      continue;
+    }
+    const auto now = std::chrono::duration_cast<Millis>(clock_.now().time_since_epoch()).count();
+    store_.create(it->object, std::move(it->properties), now, now);
+    it = races_.erase(it);
+  }
 }
 
 ApiResponse SandboxApp::dispatch(const ApiRequest& req, const std::vector<std::string_view>& p) {

@@ -24,6 +24,8 @@ class SandboxApp {
   OAuth& oauth() { return oauth_; }
   FaultInjector& faults() { return faults_; }
   SandboxStats& stats() { return stats_; }
+  // Another client writes this record just before the next request to `endpoint` is handled.
+  void create_before(std::string endpoint, std::string object, Properties properties);
 
  private:
   ApiResponse handle_crm(const ApiRequest& req);
@@ -31,6 +33,13 @@ class SandboxApp {
   ApiResponse rate_limited(bool search);
   void add_rate_headers(ApiResponse& r);
   static ApiResponse fault_response(Fault f);
+  void run_races(const std::string& endpoint);
+
+  struct Race {
+    std::string endpoint;
+    std::string object;
+    Properties properties;
+  };
 
   std::mutex mutex_;
   Clock& clock_;
@@ -43,6 +52,7 @@ class SandboxApp {
   RateLimiter search_;
   FaultInjector faults_;
   SandboxStats stats_;
+  std::vector<Race> races_;
 };
 
 std::vector<std::string_view> split_path(std::string_view path);

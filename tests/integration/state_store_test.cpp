@@ -12,34 +12,14 @@
 #include <thread>
 
 #include "runtime/store/sqlite_state_store.hpp"
+#include "tests/test_support.hpp"
 
 using namespace hubrules::runtime;
 using namespace std::chrono_literals;
 
 namespace {
 
-// A fresh directory per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    std::random_device random;
-    path_ = std::filesystem::temp_directory_path() /
-            ("hubrules-store-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
-             std::to_string(random()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::filesystem::path file(const std::string& name = "state.db") const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
+using hubrules::testing::TempDir;
 
 unsigned file_mode(const std::filesystem::path& file) {
   struct stat status {};

@@ -1,13 +1,13 @@
 #pragma once
-// Building the sandbox's JSON answers: a thin layer over append_json_string that takes care of
-// commas, so handlers read as the shape they produce.
+// Building JSON documents (the sandbox's answers, the client's requests): a thin layer over
+// append_json_string that takes care of commas, so builders read as the shape they produce.
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "engine/text/json_writer.hpp"
 
-namespace hubrules::runtime::sandbox {
+namespace hubrules::runtime {
 
 class JsonOut {
  public:
@@ -75,4 +75,4 @@ class JsonOut {
   bool after_key_ = false;
 };
 
-}  // namespace hubrules::runtime::sandbox
+}  // namespace hubrules::runtime

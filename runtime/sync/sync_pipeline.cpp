@@ -1,0 +1,435 @@
+#include "runtime/sync/sync_pipeline.hpp"
+
+#include <simdjson.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <set>
+
+#include "runtime/ndjson_chunks.hpp"
+
+namespace hubrules::runtime {
+
+namespace {
+
+bool blank(const char* p, std::size_t len) {
+  return std::all_of(p, p + len, [](char c) { return c == ' ' || c == '\t' || c == '\r'; });
+}
+
+std::optional<std::string> key_value(const std::vector<DedupeKey>& keys, std::string_view property) {
+  for (const auto& k : keys)
+    if (k.property == property) return k.value;
+  return std::nullopt;
+}
+
+std::string describe(const CreateFailure& f) {
+  return f.category.empty() ? f.message : f.category + ": " + f.message;
+}
+
+}  // namespace
+
+// One batch on its way: the bookings with records, what HubSpot holds, the plan, and what the
+// creates answered. Indices into `candidates`, `prior`, `failure` are the same booking.
+struct SyncPipeline::Batch {
+  std::vector<BookingCandidate> candidates;
+  std::vector<int> attempts;
+  std::vector<BookingOutcome> prior;  // what an earlier, interrupted attempt already settled
+  std::vector<std::string> failure;   // why the booking failed; empty while it is fine
+  KnownRecords known;
+  DeliveryPlan plan;
+  std::vector<std::string> company_ids;  // per plan.companies: the HubSpot id, "" when not created
+  std::vector<std::string> contact_ids;  // per plan.contacts
+  std::vector<std::optional<std::string>> conflict;  // per booking: the contact that already existed (409)
+  std::vector<CreateInput> contact_inputs;
+  CreateAnswer contact_answer;
+};
+
+SyncPipeline::SyncPipeline(engine::PlanPtr plan, StateStore& store, HubSpotRecords& hubspot, auth::AccessTokens& tokens,
+                           Clock& clock, SyncOptions options, notify::ErrorNotifier* notifier)
+    : plan_(plan),
+      evaluator_(std::move(plan)),
+      store_(store),
+      hubspot_(hubspot),
+      tokens_(tokens),
+      clock_(clock),
+      options_(std::move(options)),
+      notifier_(notifier) {}
+
+// ---- intake ---------------------------------------------------------------------------------
+
+void SyncPipeline::intake(int fd, const std::string& name) {
+  NdjsonChunks chunks(fd, name, 8 << 20);
+  std::size_t lines = 0;
+  while (auto c = chunks.next()) {
+    // One transaction per chunk: a crash journals whole chunks, and the journal is idempotent.
+    store_.transaction([&](StateStore& s) {
+      lines += for_each_line(c->begin, c->end, lines + 1, [&](std::size_t line, const char* p, std::size_t len) {
+        if (blank(p, len)) return;
+        ++counts_.lines;
+        const engine::Evaluation& e = evaluator_.evaluate(p, len, static_cast<std::size_t>(c->readable - p));
+        if (e.booking_id.is_null()) {
+          ++counts_.unreadable;
+          spdlog::error("{}:{}: not journaled: {}", name, line,
+                        e.outcome == engine::Outcome::error ? e.error_message : "the booking has no event.id");
+          return;
+        }
+        if (s.journal(std::string(e.booking_id.text), std::string_view(p, len), clock_.now())) ++counts_.journaled;
+        else ++counts_.already_known;
+      });
+    });
+  }
+}
+
+// ---- the delivery loop ----------------------------------------------------------------------
+
+void SyncPipeline::deliver() {
+  std::map<std::string, int> in_doubt_rounds;
+  try {
+    tokens_.token();  // a broken connection shows here, before anything is sent
+    if (const auto released = store_.release_parked(tokens_.connection_id()))
+      spdlog::info("connection {} works again: {} parked bookings are pending again", tokens_.connection_id(), released);
+    resolve_in_doubt();
+    ProgressBar progress(options_.progress);
+    const std::size_t total = store_.count_by_state().at(BookingState::pending);
+    std::size_t done = 0;
+    while (true) {
+      const auto bookings = store_.next_pending(options_.batch_size);
+      if (bookings.empty()) break;
+      try {
+        deliver_batch(bookings);
+      } catch (const http::DeliveryError& e) {
+        if (!e.in_doubt()) {
+          for (const auto& intent : store_.unresolved_intents()) store_.resolve_intent_failed(intent.trace_id, e.what());
+          fail_batch(bookings, e.what());
+          if (e.reason() == http::DeliveryError::Reason::DailyLimit) break;
+        } else if (++in_doubt_rounds[bookings.front().event_id] > options_.max_in_doubt_rounds) {
+          resolve_in_doubt();
+          fail_batch(bookings, std::string("in doubt too often: ") + e.what());
+        } else {
+          spdlog::warn("{}; settling it before going on", e.what());
+          resolve_in_doubt();
+        }
+      } catch (const HubSpotRejected& e) {
+        resolve_in_doubt();
+        fail_batch(bookings, e.what());
+      }
+      done += bookings.size();
+      progress.show(std::min(done, total), total);
+    }
+    progress.finish();
+  } catch (const auth::ConnectionBroken& broken) {
+    park_everything(broken);
+  }
+  counts_.still_pending = store_.count_by_state().at(BookingState::pending);
+}
+
+void SyncPipeline::deliver_batch(const std::vector<JournaledBooking>& bookings) {
+  Batch batch;
+  if (!prepare(batch, bookings)) return;
+  look_up(batch);
+  batch.plan = plan_delivery(batch.candidates, batch.known);
+  create_companies(batch);
+  create_contacts(batch);
+  finish(batch);
+}
+
+// Evaluates each booking again (cheap) and settles those that post nothing.
+bool SyncPipeline::prepare(Batch& batch, const std::vector<JournaledBooking>& bookings) {
+  store_.transaction([&](StateStore& s) {
+    for (const auto& b : bookings) {
+      const int attempts = s.record_attempt(b.event_id);
+      const engine::Evaluation& e = evaluate_stored(b.payload);
+      if (e.outcome == engine::Outcome::error) {
+        s.set_state(b.event_id, BookingState::invalid, std::string(e.error_code) + ": " + e.error_message);
+        ++counts_.invalid;
+        continue;
+      }
+      BookingCandidate c = candidate_from(*plan_, b.event_id, e);
+      if (e.outcome == engine::Outcome::skipped || (!c.contact && !c.company)) {
+        s.set_state(b.event_id, BookingState::skipped,
+                    e.outcome == engine::Outcome::skipped ? std::string(e.skip_reason) : "no record to post");
+        ++counts_.skipped;
+        continue;
+      }
+      batch.prior.push_back(s.outcome(b.event_id).value_or(BookingOutcome{}));
+      batch.attempts.push_back(attempts);
+      batch.candidates.push_back(std::move(c));
+    }
+  });
+  batch.failure.resize(batch.candidates.size());
+  batch.conflict.resize(batch.candidates.size());
+  return !batch.candidates.empty();
+}
+
+// A journaled payload, padded for simdjson in a reused buffer.
+const engine::Evaluation& SyncPipeline::evaluate_stored(const std::string& payload) {
+  padded_.assign(payload);
+  padded_.resize(payload.size() + simdjson::SIMDJSON_PADDING, '\0');
+  return evaluator_.evaluate(padded_.data(), payload.size(), padded_.size());
+}
+
+void SyncPipeline::look_up(Batch& batch) {
+  std::vector<std::string> emails;
+  std::vector<DedupeKey> company_keys;
+  for (const auto& c : batch.candidates) {
+    if (c.contact)
+      if (auto email = key_value(c.contact->keys, "email"); email && std::find(emails.begin(), emails.end(), *email) == emails.end())
+        emails.push_back(*email);
+    if (c.company)
+      for (const auto& k : c.company->keys)
+        if (std::find(company_keys.begin(), company_keys.end(), k) == company_keys.end()) company_keys.push_back(k);
+  }
+  if (!emails.empty()) batch.known.contact_ids_by_email = hubspot_.contacts_by_email(emails);
+  if (company_keys.empty()) return;
+  batch.known.companies = hubspot_.companies_matching(company_keys);
+  // Search lags behind creates: the companies created here are known from the store.
+  for (const auto& c : batch.candidates) {
+    if (!c.company) continue;
+    const auto mine = store_.find_company(key_value(c.company->keys, "domain"), key_value(c.company->keys, "name"));
+    if (!mine || std::any_of(batch.known.companies.begin(), batch.known.companies.end(),
+                             [&](const ExistingCompany& k) { return k.id == mine->hubspot_id; }))
+      continue;
+    ExistingCompany known{mine->hubspot_id, {}, mine->created_at};
+    if (mine->domain) known.keys.push_back({"domain", *mine->domain});
+    if (mine->name) known.keys.push_back({"name", *mine->name});
+    batch.known.companies.push_back(std::move(known));
+  }
+}
+
+void SyncPipeline::create_companies(Batch& batch) {
+  const auto& plan = batch.plan;
+  batch.company_ids.assign(plan.companies.size(), {});
+  if (plan.companies.empty()) return;
+  std::vector<std::size_t> creator(plan.companies.size());  // the booking each create is for
+  for (std::size_t b = plan.bookings.size(); b-- > 0;)
+    if (plan.bookings[b].company.kind == RecordRef::Kind::created) creator[plan.bookings[b].company.create] = b;
+  std::vector<CreateInput> inputs;
+  std::vector<CreateIntent> intents;
+  for (std::size_t i = 0; i < plan.companies.size(); ++i) {
+    const auto& booking = batch.candidates[creator[i]];
+    const std::string trace = booking.event_id + ":company:" + std::to_string(batch.attempts[creator[i]]);
+    inputs.push_back({trace, &plan.companies[i], {}});
+    intents.push_back({trace, ObjectType::company, booking.event_id, plan.companies[i].keys, {}, {}});
+  }
+  store_.write_intents(intents);
+  const CreateAnswer answer = hubspot_.create(ObjectType::company, inputs);
+  store_.transaction([&](StateStore& s) {
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      const std::string& trace = inputs[i].trace_id;
+      if (const auto it = answer.created.find(trace); it != answer.created.end()) {
+        s.resolve_intent_created(trace, it->second);
+        s.remember_company({it->second, key_value(plan.companies[i].keys, "domain"),
+                            key_value(plan.companies[i].keys, "name"), clock_.now()});
+        batch.company_ids[i] = it->second;
+        // Kept with the booking, so a later attempt still knows this booking created it.
+        BookingOutcome partial = batch.prior[creator[i]];
+        partial.company_id = it->second;
+        partial.company = Disposition::created;
+        s.set_outcome(batch.candidates[creator[i]].event_id, partial);
+        batch.prior[creator[i]] = partial;
+      } else {
+        s.resolve_intent_failed(trace, describe(answer.failed.at(trace)));
+      }
+    }
+  });
+  for (std::size_t b = 0; b < plan.bookings.size(); ++b) {
+    const RecordRef& ref = plan.bookings[b].company;
+    if (ref.kind == RecordRef::Kind::created && batch.company_ids[ref.create].empty())
+      batch.failure[b] = "company not created: " + describe(answer.failed.at(inputs[ref.create].trace_id));
+  }
+}
+
+void SyncPipeline::create_contacts(Batch& batch) {
+  const auto& plan = batch.plan;
+  batch.contact_ids.assign(plan.contacts.size(), {});
+  std::vector<CreateIntent> intents;
+  for (std::size_t b = 0; b < plan.bookings.size(); ++b) {
+    const BookingDecision& d = plan.bookings[b];
+    if (!d.creates_contact || !batch.failure[b].empty()) continue;
+    std::string company_id;
+    if (d.associate)
+      company_id = d.company.kind == RecordRef::Kind::existing ? d.company.id : batch.company_ids[d.company.create];
+    const auto& booking = batch.candidates[b];
+    const std::string trace = booking.event_id + ":contact:" + std::to_string(batch.attempts[b]);
+    batch.contact_inputs.push_back({trace, &plan.contacts[d.contact.create], company_id});
+    intents.push_back({trace, ObjectType::contact, booking.event_id, plan.contacts[d.contact.create].keys, company_id, {}});
+  }
+  if (intents.empty()) return;
+  store_.write_intents(intents);
+  batch.contact_answer = hubspot_.create(ObjectType::contact, batch.contact_inputs);
+}
+
+// Settles the contact creates and every booking of the batch in one transaction.
+void SyncPipeline::finish(Batch& batch) {
+  const auto& plan = batch.plan;
+  std::map<std::string, std::size_t> input_of;  // trace id → contact input
+  for (std::size_t i = 0; i < batch.contact_inputs.size(); ++i) input_of[batch.contact_inputs[i].trace_id] = i;
+  std::size_t delivered_before = counts_.delivered;
+  store_.transaction([&](StateStore& s) {
+    std::size_t next_input = 0;
+    for (std::size_t b = 0; b < plan.bookings.size(); ++b) {
+      const BookingDecision& d = plan.bookings[b];
+      const auto& event_id = batch.candidates[b].event_id;
+      if (d.creates_contact && batch.failure[b].empty()) {
+        const CreateInput& in = batch.contact_inputs[next_input++];
+        if (const auto it = batch.contact_answer.created.find(in.trace_id); it != batch.contact_answer.created.end()) {
+          s.resolve_intent_created(in.trace_id, it->second);
+          s.remember_contact({it->second, key_value(in.record->keys, "email").value_or(""), clock_.now()});
+          batch.contact_ids[d.contact.create] = it->second;
+        } else {
+          const CreateFailure& f = batch.contact_answer.failed.at(in.trace_id);
+          s.resolve_intent_failed(in.trace_id, describe(f));
+          // A 409: the contact exists after all (created since the lookup): a duplicate.
+          if (f.existing_id) {
+            batch.conflict[b] = f.existing_id;
+            batch.contact_ids[d.contact.create] = *f.existing_id;
+          } else {
+            batch.failure[b] = "contact not created: " + describe(f);
+          }
+        }
+      }
+      if (d.contact.kind == RecordRef::Kind::created && batch.contact_ids[d.contact.create].empty() &&
+          batch.failure[b].empty())
+        batch.failure[b] = "contact not created: the booking that was to create it failed";
+      if (!batch.failure[b].empty()) {
+        s.set_state(event_id, BookingState::failed, batch.failure[b]);
+        ++counts_.failed;
+        continue;
+      }
+      BookingOutcome o;
+      const BookingOutcome& prior = batch.prior[b];
+      if (d.company.kind != RecordRef::Kind::none) {
+        o.company_id = d.company.kind == RecordRef::Kind::existing ? d.company.id : batch.company_ids[d.company.create];
+        const bool made_here = prior.company == Disposition::created && prior.company_id == o.company_id;
+        o.company = made_here ? Disposition::created : Disposition::duplicate;
+      }
+      if (d.contact.kind != RecordRef::Kind::none) {
+        o.contact_id = d.contact.kind == RecordRef::Kind::existing ? d.contact.id : batch.contact_ids[d.contact.create];
+        const bool made_now = d.creates_contact && !batch.conflict[b];
+        const bool made_before = prior.contact == Disposition::created && prior.contact_id == o.contact_id;
+        o.contact = made_now || made_before ? Disposition::created : Disposition::duplicate;
+        o.associated = (made_now && d.associate) || (made_before && prior.associated);
+      }
+      s.set_outcome(event_id, o);
+      s.set_state(event_id, BookingState::delivered);
+      ++counts_.delivered;
+      counts_.companies_created += o.company == Disposition::created;
+      counts_.companies_duplicate += o.company == Disposition::duplicate;
+      counts_.contacts_created += o.contact == Disposition::created;
+      counts_.contacts_duplicate += o.contact == Disposition::duplicate;
+      counts_.associations += o.associated;
+    }
+  });
+  if (counts_.delivered > delivered_before) tokens_.posted();
+  std::set<std::string> reasons;
+  for (const auto& f : batch.failure)
+    if (!f.empty()) reasons.insert(f);
+  if (!reasons.empty()) report_failure(*reasons.begin(), store_.count_by_state().at(BookingState::failed));
+}
+
+// ---- failures -------------------------------------------------------------------------------
+
+void SyncPipeline::fail_batch(const std::vector<JournaledBooking>& bookings, const std::string& reason) {
+  spdlog::error("{} bookings failed: {}", bookings.size(), reason);
+  store_.transaction([&](StateStore& s) {
+    for (const auto& b : bookings) {
+      const auto now = s.booking(b.event_id);
+      if (!now || now->state != BookingState::pending) continue;
+      s.set_state(b.event_id, BookingState::failed, reason);
+      ++counts_.failed;
+    }
+  });
+  report_failure(reason, store_.count_by_state().at(BookingState::failed));
+}
+
+void SyncPipeline::park_everything(const auth::ConnectionBroken& broken) {
+  spdlog::error("{}; its bookings are kept until `hubrules connect` repairs it", broken.what());
+  for (auto pending = store_.next_pending(1000); !pending.empty(); pending = store_.next_pending(1000)) {
+    store_.transaction([&](StateStore& s) {
+      for (const auto& b : pending) s.park(b.event_id, broken.connection_id(), broken.reason());
+    });
+    counts_.parked += pending.size();
+  }
+  report_failure(broken.reason(), store_.parked(broken.connection_id()).size());
+}
+
+void SyncPipeline::report_failure(const std::string& reason, std::size_t kept) {
+  if (notifier_ == nullptr) return;
+  notify::FailureReport report;
+  report.connection = tokens_.connection_id();
+  report.failed_at = clock_.now();
+  report.reason = reason;
+  report.kept_bookings = kept;
+  report.state_file = options_.state_file;
+  if (const auto c = store_.connection(report.connection)) report.admin_email = c->admin_email;
+  const auto result = notifier_->notify_failure(report);
+  spdlog::info("error email: {} {}", notify::to_string(result.outcome), result.detail);
+}
+
+// ---- in-doubt creates -----------------------------------------------------------------------
+
+void SyncPipeline::resolve_in_doubt() {
+  const auto intents = store_.unresolved_intents();
+  if (intents.empty()) return;
+  spdlog::info("{} creates are in doubt (their answer was lost); looking them up", intents.size());
+  std::vector<std::string> emails;
+  std::vector<DedupeKey> company_keys;
+  TimePoint newest_company{};
+  for (const auto& i : intents) {
+    if (i.object_type == ObjectType::contact) {
+      if (auto e = key_value(i.keys, "email")) emails.push_back(*e);
+    } else {
+      company_keys.insert(company_keys.end(), i.keys.begin(), i.keys.end());
+      newest_company = std::max(newest_company, i.written_at);
+    }
+  }
+  const auto contacts = emails.empty() ? std::map<std::string, std::string>{} : hubspot_.contacts_by_email(emails);
+  std::vector<ExistingCompany> companies;
+  if (!company_keys.empty()) {
+    // Search lags behind creates: wait until a company created then would be visible.
+    const auto visible_at = newest_company + options_.search_lag;
+    if (const auto now = clock_.now(); visible_at > now)
+      clock_.sleep_for(std::chrono::duration_cast<Millis>(visible_at - now));
+    companies = hubspot_.companies_matching(company_keys);
+  }
+  store_.transaction([&](StateStore& s) {
+    for (const auto& i : intents) {
+      std::optional<std::string> id;
+      if (i.object_type == ObjectType::contact) {
+        if (auto e = key_value(i.keys, "email"); e && contacts.contains(*e)) id = contacts.at(*e);
+      } else {
+        // The oldest company holding all the intent's keys, made no earlier than the intent
+        // (a minute of clock skew allowed): an older one would have been found before creating.
+        const ExistingCompany* best = nullptr;
+        for (const auto& c : companies) {
+          const bool all_keys = std::all_of(i.keys.begin(), i.keys.end(), [&](const DedupeKey& k) {
+            return std::find(c.keys.begin(), c.keys.end(), k) != c.keys.end();
+          });
+          if (all_keys && c.created_at + std::chrono::minutes(1) >= i.written_at && (!best || c.created_at < best->created_at))
+            best = &c;
+        }
+        if (best) id = best->id;
+      }
+      BookingOutcome partial = s.outcome(i.event_id).value_or(BookingOutcome{});
+      if (!id) {
+        s.resolve_intent_failed(i.trace_id, "its answer was lost and HubSpot does not hold it: not created");
+        continue;
+      }
+      s.resolve_intent_created(i.trace_id, *id);
+      if (i.object_type == ObjectType::contact) {
+        s.remember_contact({*id, key_value(i.keys, "email").value_or(""), clock_.now()});
+        partial.contact_id = *id;
+        partial.contact = Disposition::created;
+        partial.associated = !i.associated_company_id.empty();
+      } else {
+        s.remember_company({*id, key_value(i.keys, "domain"), key_value(i.keys, "name"), clock_.now()});
+        partial.company_id = *id;
+        partial.company = Disposition::created;
+      }
+      s.set_outcome(i.event_id, partial);
+    }
+  });
+  counts_.in_doubt_resolved += intents.size();
+}
+
+}  // namespace hubrules::runtime

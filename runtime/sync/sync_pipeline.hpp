@@ -1,0 +1,77 @@
+#pragma once
+// `hubrules sync` without its command line: bookings are journaled by event.id, then delivered
+// from the journal in batches of up to 100 — looked up (contacts by batch read on email,
+// companies by search plus the store's memory of companies created here), planned
+// (plan_delivery), created (companies, then contacts with their association inline) — and
+// each booking's outcome is stored with its final state.
+//
+// Crash safety: every create is written to the store as an intent before it is sent. An intent
+// left unresolved (the process died, the answer was lost) is settled before anything else is
+// created: contacts by batch read (consistent), companies by search once the search lag has
+// passed. So a run killed at any point and run again makes exactly the records one clean run
+// would have made.
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "engine/evaluator.hpp"
+#include "runtime/clock.hpp"
+#include "runtime/notify/notifier.hpp"
+#include "runtime/store/state_store.hpp"
+#include "runtime/sync/hubspot_records.hpp"
+#include "runtime/sync/sync_report.hpp"
+
+namespace hubrules::runtime {
+
+struct SyncOptions {
+  std::size_t batch_size = 100;  // HUBSPOT-API.md: at most 100 inputs per batch call
+  // How long a created record may stay invisible to search (HUBSPOT-API.md: reports up to
+  // ~30 s). An in-doubt company create is looked up only after this.
+  Millis search_lag{30'000};
+  // A booking whose delivery ends in doubt this many times in one run fails (kept for retry).
+  int max_in_doubt_rounds = 5;
+  std::string state_file;  // named in the error email
+  bool progress = false;   // draw a progress bar (standard error is a terminal)
+};
+
+class SyncPipeline {
+ public:
+  // `notifier` may be null (no error email).
+  SyncPipeline(engine::PlanPtr plan, StateStore& store, HubSpotRecords& hubspot, auth::AccessTokens& tokens,
+               Clock& clock, SyncOptions options, notify::ErrorNotifier* notifier);
+
+  // Journals the bookings of an NDJSON stream; lines without a readable event.id are reported
+  // (with their line number) and counted, the rest carry on.
+  void intake(int fd, const std::string& name);
+  // Delivers every pending booking (and those of a repaired connection).
+  void deliver();
+
+  const SyncCounts& counts() const { return counts_; }
+
+ private:
+  struct Batch;
+  void deliver_batch(const std::vector<JournaledBooking>& bookings);
+  bool prepare(Batch& batch, const std::vector<JournaledBooking>& bookings);
+  void look_up(Batch& batch);
+  void create_companies(Batch& batch);
+  void create_contacts(Batch& batch);
+  void finish(Batch& batch);
+  void fail_batch(const std::vector<JournaledBooking>& bookings, const std::string& reason);
+  void park_everything(const auth::ConnectionBroken& broken);
+  void resolve_in_doubt();
+  void report_failure(const std::string& reason, std::size_t kept);
+  const engine::Evaluation& evaluate_stored(const std::string& payload);
+
+  engine::PlanPtr plan_;
+  engine::Evaluator evaluator_;
+  StateStore& store_;
+  HubSpotRecords& hubspot_;
+  auth::AccessTokens& tokens_;
+  Clock& clock_;
+  SyncOptions options_;
+  notify::ErrorNotifier* notifier_;
+  SyncCounts counts_;
+  std::string padded_;  // a stored payload with simdjson's padding, reused
+};
+
+}  // namespace hubrules::runtime

@@ -1,0 +1,50 @@
+#pragma once
+// Everything one sync run needs, wired from its settings: the state store, the HTTP client and
+// rate limiter for the portal, the connection's tokens, the CRM calls, the error notifier and
+// the pipeline. `hubrules sync`, `hubrules retry` and the demo differ only in their settings.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/plan.hpp"
+#include "runtime/clock.hpp"
+#include "runtime/http/hubspot_api.hpp"
+#include "runtime/http/rate_limiter.hpp"
+#include "runtime/sync/sync_pipeline.hpp"
+
+namespace hubrules::runtime {
+
+struct SyncSettings {
+  std::string hubspot_url = "https://api.hubapi.com";
+  std::string token;       // a private-app token; empty: the stored OAuth connection
+  std::string connection;  // the stored connection to use; empty: the only one for hubspot_url
+  std::string state_file = "hubrules-state.db";
+  http::RateLimits limits;
+  http::RetryPolicy retry;
+  std::vector<std::string> extra_ca_pem;
+  std::string smtp_url;  // empty: error emails go to the outbox beside the state file
+  std::string mail_from = "hubrules@localhost";
+  std::vector<std::string> mail_to;  // empty: the connection's admin
+  SyncOptions pipeline;
+};
+
+class SyncSession {
+ public:
+  // Throws std::runtime_error when the store cannot be opened or no connection is usable.
+  SyncSession(engine::PlanPtr plan, SyncSettings settings, Clock& clock = Clock::system());
+  ~SyncSession();
+
+  void intake(int fd, const std::string& name);
+  // Failed bookings become pending again (`hubrules retry`); returns how many.
+  std::size_t requeue_failed();
+  // Delivers everything pending; returns the run's counts, API calls included.
+  SyncCounts deliver();
+
+  StateStore& store();
+
+ private:
+  struct Parts;
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace hubrules::runtime
