@@ -72,7 +72,7 @@ constexpr const char* kUsage =
     "  --burst-limit N     requests per rolling 10 s, sandbox and clients [100]\n"
     "  --search-rate N     searches per second, sandbox and clients [5]\n"
     "  --search-lag-ms N   how long new records stay invisible to search [3000]\n"
-    "  --keep              keep the working directory (bookings, state files, sync's log)\n";
+    "  --keep              keep the working directory (bookings, state files, sync's log, final CRMs)\n";
 
 [[noreturn]] void usage(const std::string& why) {
   std::cerr << "delivery_bench: " << why << "\n" << kUsage;
@@ -170,6 +170,16 @@ std::vector<std::string> sync_command(const Flags& f, const fs::path& bookings, 
           std::to_string(f.limits.search_rate), "--search-lag-ms", std::to_string(f.limits.search_lag_ms)};
 }
 
+// What the run cost and left in HubSpot; the state also goes to the working directory as JSON,
+// for a person to look into with --keep.
+void finish_row(Row& row, const runtime::Sandbox& sandbox, const fs::path& work) {
+  row.stats = sandbox.stats();
+  row.crm = view_of(sandbox.state());
+  print_duplicates(row.strategy, row.crm);
+  const std::string name = row.strategy.substr(0, row.strategy.find(' '));
+  write_file(work / ("crm-" + name + "-" + std::to_string(row.bookings) + ".json"), sandbox.state_json());
+}
+
 Row run_hubrules(const Flags& f, std::string_view ndjson, long long bookings, const std::vector<SeedRecord>& seeds,
                  const fs::path& work) {
   Row row;
@@ -188,14 +198,12 @@ Row run_hubrules(const Flags& f, std::string_view ndjson, long long bookings, co
     row.ok = false;
     row.note = "exit status " + std::to_string(status);
   }
-  row.stats = sandbox->stats();
-  row.crm = view_of(sandbox->state());
-  print_duplicates(row.strategy, row.crm);
+  finish_row(row, *sandbox, work);
   return row;
 }
 
 Row run_naive_row(const Flags& f, const engine::PlanPtr& plan, std::string_view ndjson, long long bookings,
-                  const std::vector<SeedRecord>& seeds) {
+                  const std::vector<SeedRecord>& seeds, const fs::path& work) {
   Row row;
   row.strategy = "naive per booking";
   row.bookings = bookings;
@@ -209,9 +217,7 @@ Row run_naive_row(const Flags& f, const engine::PlanPtr& plan, std::string_view 
             << " contact creates answered 409 (search lag), " << out.failed_bookings << " failed\n";
   row.ok = out.failed_bookings == 0;
   if (!row.ok) row.note = std::to_string(out.failed_bookings) + " bookings failed";
-  row.stats = sandbox->stats();
-  row.crm = view_of(sandbox->state());
-  print_duplicates(row.strategy, row.crm);
+  finish_row(row, *sandbox, work);
   return row;
 }
 
@@ -330,13 +336,13 @@ int run(const Flags& f) {
       hubrules_naive_set = run_hubrules(f, first_lines(all, f.naive_count), f.naive_count, seeds, work);
       hubrules_naive_set->same = "reference for the row below";
       rows.push_back(*hubrules_naive_set);
-    } else {
+    } else if (f.naive_count > 0) {
       hubrules_naive_set = hubrules;
       rows.back().same = "reference for the row below";
     }
   }
   if (f.naive_count > 0) {
-    rows.push_back(run_naive_row(f, plan, first_lines(all, f.naive_count), f.naive_count, seeds));
+    rows.push_back(run_naive_row(f, plan, first_lines(all, f.naive_count), f.naive_count, seeds, work));
     if (hubrules_naive_set) {
       const CrmDiff d = compare(hubrules_naive_set->crm, rows.back().crm);
       rows.back().same = d.summary();

@@ -59,6 +59,14 @@ std::optional<SeedRecord> seed_contact(const runtime::RecordCandidate& c, std::u
   return SeedRecord{"contacts", pick(c, {"email", "firstname", "lastname"})};
 }
 
+// True when none of the record's keys was met before: a company first met by its name alone (a
+// free-mail guest) and later with its domain is one company, and must not be seeded twice.
+bool first_time(std::set<std::string>& seen, std::string_view object, const runtime::RecordCandidate& r) {
+  bool fresh = !r.keys.empty();
+  for (const auto& k : r.keys) fresh = seen.insert(std::string(object) + " " + k.property + ":" + k.value).second && fresh;
+  return fresh;
+}
+
 }  // namespace
 
 void for_each_candidate(const engine::PlanPtr& plan, std::string_view ndjson,
@@ -87,9 +95,9 @@ std::vector<SeedRecord> choose_seed_records(const engine::PlanPtr& plan, std::st
   std::vector<SeedRecord> out;
   std::set<std::string> seen;  // the first booking of a company or an email decides its record
   for_each_candidate(plan, ndjson, [&](const runtime::BookingCandidate& b) {
-    if (b.company && !b.company->keys.empty() && seen.insert("company " + b.company->keys.front().property + ":" + b.company->keys.front().value).second)
+    if (b.company && first_time(seen, "company", *b.company))
       if (auto s = seed_company(*b.company, seed)) out.push_back(std::move(*s));
-    if (b.contact && !b.contact->keys.empty() && seen.insert("contact " + b.contact->keys.front().value).second)
+    if (b.contact && first_time(seen, "contact", *b.contact))
       if (auto s = seed_contact(*b.contact, seed)) out.push_back(std::move(*s));
   });
   return out;
