@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -20,7 +21,6 @@
 #include <iostream>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -115,6 +115,13 @@ Flags parse_flags(int argc, char** argv) {
 
 // ---- running a strategy --------------------------------------------------------------------------
 
+// What every strategy starts from and is judged by.
+struct Setup {
+  std::vector<SeedRecord> seeds;
+  CompanyLabels labels;
+  fs::path work;  // bookings, state files, logs, final CRMs
+};
+
 // A few of the duplicated companies and contacts, so that a person can look them up.
 void print_duplicates(const std::string& who, const CrmView& v) {
   int shown = 0;
@@ -172,42 +179,41 @@ std::vector<std::string> sync_command(const Flags& f, const fs::path& bookings, 
 
 // What the run cost and left in HubSpot; the state also goes to the working directory as JSON,
 // for a person to look into with --keep.
-void finish_row(Row& row, const runtime::Sandbox& sandbox, const fs::path& work) {
+void finish_row(Row& row, const runtime::Sandbox& sandbox, const Setup& setup) {
   row.stats = sandbox.stats();
-  row.crm = view_of(sandbox.state());
+  row.crm = view_of(sandbox.state(), setup.labels);
   print_duplicates(row.strategy, row.crm);
   const std::string name = row.strategy.substr(0, row.strategy.find(' '));
-  write_file(work / ("crm-" + name + "-" + std::to_string(row.bookings) + ".json"), sandbox.state_json());
+  write_file(setup.work / ("crm-" + name + "-" + std::to_string(row.bookings) + ".json"), sandbox.state_json());
 }
 
-Row run_hubrules(const Flags& f, std::string_view ndjson, long long bookings, const std::vector<SeedRecord>& seeds,
-                 const fs::path& work) {
+Row run_hubrules(const Flags& f, const Setup& setup, std::string_view ndjson, long long bookings) {
   Row row;
   row.strategy = "hubrules sync";
   row.bookings = bookings;
   const std::string tag = std::to_string(bookings);
-  const fs::path input = work / ("bookings-" + tag + ".ndjson"), log = work / ("sync-" + tag + ".log");
+  const fs::path input = setup.work / ("bookings-" + tag + ".ndjson"), log = setup.work / ("sync-" + tag + ".log");
   write_file(input, ndjson);
-  auto sandbox = start_sandbox(f.limits, seeds);
+  auto sandbox = start_sandbox(f.limits, setup.seeds);
   std::cerr << "== hubrules sync: " << bookings << " bookings against " << sandbox->base_url() << "\n";
   const auto start = std::chrono::steady_clock::now();
-  const int status = run_process(sync_command(f, input, work / ("state-" + tag + ".db"), sandbox->base_url()), log);
+  const int status = run_process(sync_command(f, input, setup.work / ("state-" + tag + ".db"), sandbox->base_url()), log);
   row.seconds = seconds_since(start);
   std::cerr << last_lines(log, 25);
   if (status != 0) {
     row.ok = false;
     row.note = "exit status " + std::to_string(status);
   }
-  finish_row(row, *sandbox, work);
+  finish_row(row, *sandbox, setup);
   return row;
 }
 
-Row run_naive_row(const Flags& f, const engine::PlanPtr& plan, std::string_view ndjson, long long bookings,
-                  const std::vector<SeedRecord>& seeds, const fs::path& work) {
+Row run_naive_row(const Flags& f, const engine::PlanPtr& plan, const Setup& setup, std::string_view ndjson,
+                  long long bookings) {
   Row row;
   row.strategy = "naive per booking";
   row.bookings = bookings;
-  auto sandbox = start_sandbox(f.limits, seeds);
+  auto sandbox = start_sandbox(f.limits, setup.seeds);
   std::cerr << "== naive per booking: " << bookings << " bookings against " << sandbox->base_url() << "\n";
   const auto start = std::chrono::steady_clock::now();
   const NaiveOutcome out = run_naive(plan, ndjson, sandbox->base_url(), f.limits);
@@ -217,7 +223,7 @@ Row run_naive_row(const Flags& f, const engine::PlanPtr& plan, std::string_view 
             << " contact creates answered 409 (search lag), " << out.failed_bookings << " failed\n";
   row.ok = out.failed_bookings == 0;
   if (!row.ok) row.note = std::to_string(out.failed_bookings) + " bookings failed";
-  finish_row(row, *sandbox, work);
+  finish_row(row, *sandbox, setup);
   return row;
 }
 
@@ -322,18 +328,17 @@ int run(const Flags& f) {
   gen.count = std::max(f.count, f.naive_count);
   gen.seed = f.seed;
   const std::string all = generate_bookings(gen);
-  const std::vector<SeedRecord> seeds = choose_seed_records(plan, all, f.seed);
-  const fs::path work = make_work_dir();
+  const Setup setup{choose_seed_records(plan, all, f.seed), company_labels(plan, all), make_work_dir()};
 
   std::vector<Row> rows;
   std::optional<Row> hubrules, hubrules_naive_set;
   if (!f.hubrules.empty()) {
-    hubrules = run_hubrules(f, first_lines(all, f.count), f.count, seeds, work);
+    hubrules = run_hubrules(f, setup, first_lines(all, f.count), f.count);
     hubrules->same = "—";
     rows.push_back(*hubrules);
     // The state comparison needs hubrules on exactly the naive run's bookings.
     if (f.naive_count > 0 && f.naive_count != f.count) {
-      hubrules_naive_set = run_hubrules(f, first_lines(all, f.naive_count), f.naive_count, seeds, work);
+      hubrules_naive_set = run_hubrules(f, setup, first_lines(all, f.naive_count), f.naive_count);
       hubrules_naive_set->same = "reference for the row below";
       rows.push_back(*hubrules_naive_set);
     } else if (f.naive_count > 0) {
@@ -342,7 +347,7 @@ int run(const Flags& f) {
     }
   }
   if (f.naive_count > 0) {
-    rows.push_back(run_naive_row(f, plan, first_lines(all, f.naive_count), f.naive_count, seeds, work));
+    rows.push_back(run_naive_row(f, plan, setup, first_lines(all, f.naive_count), f.naive_count));
     if (hubrules_naive_set) {
       const CrmDiff d = compare(hubrules_naive_set->crm, rows.back().crm);
       rows.back().same = d.summary();
@@ -350,12 +355,12 @@ int run(const Flags& f) {
     }
   }
 
-  print_header(f, seeds);
+  print_header(f, setup.seeds);
   print_table(rows);
   print_endpoints(rows);
   const int status = print_targets(hubrules, rows);
-  if (f.keep) std::cerr << "== kept " << work.string() << "\n";
-  else fs::remove_all(work);
+  if (f.keep) std::cerr << "== kept " << setup.work.string() << "\n";
+  else fs::remove_all(setup.work);
   return status;
 }
 

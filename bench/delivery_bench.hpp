@@ -72,9 +72,15 @@ NaiveOutcome run_naive(const engine::PlanPtr& plan, std::string_view ndjson, con
 
 // ---- the CRM state --------------------------------------------------------------------------------
 
+// Which company a dedupe key ("domain:x", "name:y", lowercase) belongs to, learnt from the
+// bookings: keys that one booking's company carries together are one company. Labels the
+// companies of every run alike, whatever records each run made.
+using CompanyLabels = std::map<std::string, std::string>;
+CompanyLabels company_labels(const engine::PlanPtr& plan, std::string_view ndjson);
+
 // What HubSpot holds, keyed so that two runs compare regardless of record ids: contacts by
-// lowercase email; companies grouped by shared lowercase domain or name (one group is one real
-// company, however many records it has); associations as (email, company group).
+// lowercase email; companies by the company their domain or name belongs to (one group is one
+// real company, however many records it has); associations as (email, company group).
 struct CrmView {
   std::map<std::string, std::vector<Properties>> contacts;   // email → its records, oldest first
   std::map<std::string, std::vector<Properties>> companies;  // group → its records, oldest first
@@ -83,7 +89,7 @@ struct CrmView {
   long company_duplicates = 0;  // records beyond the first of each group
 };
 
-CrmView view_of(const runtime::SandboxState& state);
+CrmView view_of(const runtime::SandboxState& state, const CompanyLabels& labels);
 
 struct CrmDiff {
   long contacts_missing = 0, contacts_extra = 0, contacts_changed = 0;

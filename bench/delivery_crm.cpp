@@ -1,7 +1,5 @@
 // The final CRM state of a run, keyed by what the records mean rather than by their ids, so that
 // two strategies' results can be compared and their duplicates counted.
-#include <algorithm>
-#include <numeric>
 
 #include "bench/delivery_bench.hpp"
 #include "engine/text/ascii_case.hpp"
@@ -23,48 +21,55 @@ std::string property_or_empty(const runtime::SandboxRecord& r, const std::string
   return it == r.properties.end() ? std::string() : lower(it->second);
 }
 
-// Union-find over the companies: records sharing a lowercase domain or name are one company.
-class CompanyGroups {
+// Union-find over company keys ("domain:x", "name:y"): keys met together are one company.
+class KeyUnion {
  public:
-  explicit CompanyGroups(const std::vector<runtime::SandboxRecord>& companies) : parent_(companies.size()) {
-    std::iota(parent_.begin(), parent_.end(), std::size_t{0});
-    std::map<std::string, std::size_t> first_with_key;
-    for (std::size_t i = 0; i < companies.size(); ++i)
-      for (const auto& key : keys(companies[i])) {
-        const auto [it, fresh] = first_with_key.emplace(key, i);
-        if (!fresh) parent_[find(i)] = find(it->second);
-      }
-    for (std::size_t i = 0; i < companies.size(); ++i) name_group(find(i), keys(companies[i]));
+  void join(const std::vector<std::string>& keys) {
+    for (const auto& k : keys) parent_.emplace(k, k);
+    for (std::size_t i = 1; i < keys.size(); ++i) parent_[find(keys[i])] = find(keys[0]);
   }
 
-  // The group's name: its smallest domain key, else its smallest name key, the same in every run.
-  const std::string& label(std::size_t i) { return labels_[find(i)]; }
-
-  static std::vector<std::string> keys(const runtime::SandboxRecord& r) {
-    std::vector<std::string> out;
-    if (auto d = property_or_empty(r, "domain"); !d.empty()) out.push_back("domain:" + d);
-    if (auto n = property_or_empty(r, "name"); !n.empty()) out.push_back("name:" + n);
-    if (out.empty()) out.push_back("id:" + r.id);  // neither: a group of its own
+  // Each key's company, named by its smallest domain key, else its smallest name key.
+  CompanyLabels labels() {
+    std::map<std::string, std::string> best;  // root → label
+    for (const auto& [key, parent] : parent_) {
+      std::string& label = best[find(key)];
+      if (label.empty() || better_label(key, label)) label = key;
+    }
+    CompanyLabels out;
+    for (const auto& [key, parent] : parent_) out[key] = best[find(key)];
     return out;
   }
 
  private:
-  std::size_t find(std::size_t i) {
-    while (parent_[i] != i) i = parent_[i] = parent_[parent_[i]];
-    return i;
+  static bool better_label(const std::string& k, const std::string& label) {
+    const bool domain = k.rfind("domain:", 0) == 0, label_domain = label.rfind("domain:", 0) == 0;
+    return domain != label_domain ? domain : k < label;
   }
 
-  void name_group(std::size_t root, const std::vector<std::string>& keys) {
-    std::string& label = labels_[root];
-    for (const auto& k : keys) {
-      const bool domain = k.rfind("domain:", 0) == 0, label_domain = label.rfind("domain:", 0) == 0;
-      if (label.empty() || (domain && !label_domain) || (domain == label_domain && k < label)) label = k;
-    }
+  std::string find(std::string k) {
+    while (parent_[k] != k) k = parent_[k] = parent_[parent_[k]];
+    return k;
   }
 
-  std::vector<std::size_t> parent_;
-  std::map<std::size_t, std::string> labels_;
+  std::map<std::string, std::string> parent_;
 };
+
+std::vector<std::string> record_keys(const runtime::SandboxRecord& r) {
+  std::vector<std::string> out;
+  if (auto d = property_or_empty(r, "domain"); !d.empty()) out.push_back("domain:" + d);
+  if (auto n = property_or_empty(r, "name"); !n.empty()) out.push_back("name:" + n);
+  return out;
+}
+
+// The record's company: the bookings' label of its first known key; a record no booking
+// explains stands alone.
+std::string company_label(const runtime::SandboxRecord& r, const CompanyLabels& labels) {
+  const auto keys = record_keys(r);
+  for (const auto& k : keys)
+    if (auto it = labels.find(k); it != labels.end()) return it->second;
+  return keys.empty() ? "id:" + r.id : keys.front();
+}
 
 long beyond_first(const std::map<std::string, std::vector<Properties>>& m) {
   long n = 0;
@@ -101,21 +106,31 @@ void compare_records(const std::map<std::string, std::vector<Properties>>& ref,
 
 }  // namespace
 
-CrmView view_of(const runtime::SandboxState& state) {
+CompanyLabels company_labels(const engine::PlanPtr& plan, std::string_view ndjson) {
+  KeyUnion keys;
+  for_each_candidate(plan, ndjson, [&](const runtime::BookingCandidate& b) {
+    if (!b.company) return;
+    std::vector<std::string> ks;
+    for (const auto& k : b.company->keys) ks.push_back(k.property + ":" + k.value);  // already lowercase
+    keys.join(ks);
+  });
+  return keys.labels();
+}
+
+CrmView view_of(const runtime::SandboxState& state, const CompanyLabels& labels) {
   CrmView v;
-  std::map<std::string, std::string> email_of, group_of;  // by record id
+  std::map<std::string, std::string> email_of, company_of;  // by record id
   for (const auto& c : state.contacts) {
     const std::string email = property_or_empty(c, "email");
     v.contacts[email].push_back(c.properties);  // state() lists records by id: oldest first
     email_of[c.id] = email;
   }
-  CompanyGroups groups(state.companies);
-  for (std::size_t i = 0; i < state.companies.size(); ++i) {
-    const std::string& label = groups.label(i);
-    v.companies[label].push_back(state.companies[i].properties);
-    group_of[state.companies[i].id] = label;
+  for (const auto& c : state.companies) {
+    const std::string label = company_label(c, labels);
+    v.companies[label].push_back(c.properties);
+    company_of[c.id] = label;
   }
-  for (const auto& a : state.associations) v.associations.emplace(email_of[a.contact_id], group_of[a.company_id]);
+  for (const auto& a : state.associations) v.associations.emplace(email_of[a.contact_id], company_of[a.company_id]);
   v.contact_duplicates = beyond_first(v.contacts);
   v.company_duplicates = beyond_first(v.companies);
   return v;
