@@ -122,15 +122,11 @@ struct Setup {
   fs::path work;  // bookings, state files, logs, final CRMs
 };
 
-// A few of the duplicated companies and contacts, so that a person can look them up.
+// A few of the duplicates, so that a person can look them up.
 void print_duplicates(const std::string& who, const CrmView& v) {
-  int shown = 0;
-  for (const auto* side : {&v.companies, &v.contacts})
-    for (const auto& [key, records] : *side)
-      if (records.size() > 1 && shown++ < 4)
-        std::cerr << "  " << who << ": " << records.size() << " records for " << key << "\n";
+  for (std::size_t i = 0; i < v.duplicate_examples.size() && i < 4; ++i)
+    std::cerr << "  " << who << ": " << v.duplicate_examples[i] << "\n";
 }
-
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

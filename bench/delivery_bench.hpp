@@ -86,7 +86,11 @@ struct CrmView {
   std::map<std::string, std::vector<Properties>> companies;  // group → its records, oldest first
   std::set<std::pair<std::string, std::string>> associations;
   long contact_duplicates = 0;  // records beyond the first of each email
-  long company_duplicates = 0;  // records beyond the first of each group
+  // Records beyond the first among companies sharing a domain or a name, which dedupe by domain
+  // or name exists to prevent. (Two records of one company that share neither, one made from a
+  // booking with the domain only and one from a booking with the name only, are not.)
+  long company_duplicates = 0;
+  std::vector<std::string> duplicate_examples;  // "2 companies sharing domain:x", …
 };
 
 CrmView view_of(const runtime::SandboxState& state, const CompanyLabels& labels);

@@ -41,15 +41,16 @@ class KeyUnion {
     return out;
   }
 
+  // The key's set, named by its root.
+  std::string find(std::string k) {
+    while (parent_[k] != k) k = parent_[k] = parent_[parent_[k]];
+    return k;
+  }
+
  private:
   static bool better_label(const std::string& k, const std::string& label) {
     const bool domain = k.rfind("domain:", 0) == 0, label_domain = label.rfind("domain:", 0) == 0;
     return domain != label_domain ? domain : k < label;
-  }
-
-  std::string find(std::string k) {
-    while (parent_[k] != k) k = parent_[k] = parent_[parent_[k]];
-    return k;
   }
 
   std::map<std::string, std::string> parent_;
@@ -60,6 +61,22 @@ std::vector<std::string> record_keys(const runtime::SandboxRecord& r) {
   if (auto d = property_or_empty(r, "domain"); !d.empty()) out.push_back("domain:" + d);
   if (auto n = property_or_empty(r, "name"); !n.empty()) out.push_back("name:" + n);
   return out;
+}
+
+// Records beyond the first among companies that share a domain or a name: what dedupe by
+// domain or name should have prevented. (Two records of one real company that share neither,
+// say one made with a domain only and one with a name only, are not duplicates by the rules.)
+void count_company_duplicates(const std::vector<runtime::SandboxRecord>& companies, CrmView& v) {
+  KeyUnion shared;
+  for (const auto& c : companies) shared.join(record_keys(c));
+  std::map<std::string, long> records;  // by the root key of the records sharing keys
+  for (const auto& c : companies)
+    if (const auto keys = record_keys(c); !keys.empty()) ++records[shared.find(keys.front())];
+  for (const auto& [key, n] : records)
+    if (n > 1) {
+      v.company_duplicates += n - 1;
+      v.duplicate_examples.push_back(std::to_string(n) + " companies sharing " + key);
+    }
 }
 
 // The record's company: the bookings' label of its first known key; a record no booking
@@ -132,7 +149,9 @@ CrmView view_of(const runtime::SandboxState& state, const CompanyLabels& labels)
   }
   for (const auto& a : state.associations) v.associations.emplace(email_of[a.contact_id], company_of[a.company_id]);
   v.contact_duplicates = beyond_first(v.contacts);
-  v.company_duplicates = beyond_first(v.companies);
+  for (const auto& [email, records] : v.contacts)
+    if (records.size() > 1) v.duplicate_examples.push_back(std::to_string(records.size()) + " contacts with " + email);
+  count_company_duplicates(state.companies, v);
   return v;
 }
 
