@@ -27,6 +27,12 @@ usage:
                                               or the connection `hubrules connect` stored)
   hubrules retry RULES [same options as sync]  deliver the failed bookings again
   hubrules demo [RULES] [BOOKINGS]            the whole path on an in-process sandbox
+  hubrules connect --client-id ID --client-secret S [--port P] [--hubspot-url URL]
+                   [--authorize-url URL] [--scopes S] [--admin-email E] [--state FILE] [--no-browser]
+  hubrules connect --token T                  (or HUBSPOT_TOKEN) a private app's token
+                                              connect to a HubSpot portal (see runtime/auth/README.md)
+  hubrules disconnect [--connection ID] [--state FILE]
+                                              revoke the connection's tokens at HubSpot and forget them
 
 exit status: 0 success, 1 errors found, 2 usage error
 )";
@@ -37,8 +43,9 @@ int main(int argc, char** argv) {
   using namespace hubrules::runtime;
   setup_logging();
   const std::map<std::string, int (*)(const Args&)> commands = {
-      {"check", run_check}, {"map", run_map},     {"test", run_test},   {"functions", run_functions},
-      {"sandbox", run_sandbox}, {"sync", run_sync}, {"retry", run_retry}, {"demo", run_demo}};
+      {"check", run_check},     {"map", run_map},   {"test", run_test},   {"functions", run_functions},
+      {"sandbox", run_sandbox}, {"sync", run_sync}, {"retry", run_retry}, {"demo", run_demo},
+      {"connect", run_connect}, {"disconnect", run_disconnect}};
   if (argc < 2) {
     std::cerr << usage;
     return 2;

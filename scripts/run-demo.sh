@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's first command: installs what is missing, builds hubrules (Release) and runs the
-# main job on the bundled sample bookings with rules/timerex.rules.
+# main job on the embedded default: the sandbox in-process as HubSpot, the bundled sample
+# bookings synced with rules/timerex.rules, and what HubSpot then holds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,5 +13,5 @@ echo
 echo "== hubrules check rules/timerex.rules"
 build/hubrules check rules/timerex.rules
 echo
-echo "== hubrules map rules/timerex.rules rules/samples/timerex-bookings.ndjson"
-build/hubrules map rules/timerex.rules rules/samples/timerex-bookings.ndjson
+echo "== hubrules demo rules/timerex.rules rules/samples/timerex-bookings.ndjson"
+build/hubrules demo rules/timerex.rules rules/samples/timerex-bookings.ndjson

@@ -57,6 +57,13 @@ struct SyncHarness {
     open_client();
   }
 
+  // The sandbox's search lag is 3 s.
+  static runtime::SyncOptions sandbox_lag_options() {
+    runtime::SyncOptions o;
+    o.search_lag = std::chrono::milliseconds(3000);
+    return o;
+  }
+
   static runtime::SandboxOptions with_clock(runtime::SandboxOptions o, runtime::Clock& c) {
     o.clock = &c;
     return o;
@@ -111,7 +118,7 @@ struct SyncHarness {
   TempDir dir;
   CompiledText rules;
   runtime::http::RateLimits limits;
-  runtime::SyncOptions options{100, std::chrono::milliseconds(3000), 5, "", false};
+  runtime::SyncOptions options = sandbox_lag_options();
   std::unique_ptr<runtime::SqliteStateStore> store;
   std::unique_ptr<runtime::http::HttpClient> client;
   std::unique_ptr<runtime::http::RateLimiter> limiter;

@@ -17,6 +17,7 @@ struct ApiContext {
   const PropertySchema& companies_schema;
   Clock& clock;
   Millis search_lag;
+  bool whole_batch_errors = false;  // SandboxOptions::whole_batch_errors
 
   std::int64_t now_ms() const {
     return std::chrono::duration_cast<Millis>(clock.now().time_since_epoch()).count();

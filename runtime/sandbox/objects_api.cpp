@@ -219,6 +219,7 @@ ApiResponse batch_create(ApiContext& c, std::string_view object, const ApiReques
     if (!w.error && object == "contacts") w.error = email_conflict(c, w.properties, 0, emails);
   });
   if (b.rejected) return std::move(*b.rejected);
+  b.traced = b.traced && !c.whole_batch_errors;
   if (auto failed = whole_batch_failure(b)) return std::move(*failed);
   const std::string started = iso_time(c.now_ms());
   std::vector<const Record*> created;

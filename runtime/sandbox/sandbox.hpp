@@ -29,6 +29,9 @@ struct SandboxOptions {
   std::string client_secret;
   Clock* clock = &Clock::system();
   int threads = 1;                     // io_context threads
+  // Batch creates fail whole on one bad input even with trace ids, as HubSpot does without
+  // them: a stricter server than HubSpot, for testing clients.
+  bool whole_batch_errors = false;
 };
 
 // Injected failures; see Sandbox::inject_faults.
@@ -61,7 +64,9 @@ struct SandboxStats {
   long burst_limited = 0;       // 429 TEN_SECONDLY_ROLLING answers
   long search_limited = 0;      // 429 secondly answers
   long faults = 0;              // injected failures
-  std::map<std::string, long> calls;  // by endpoint, e.g. "POST /crm/v3/objects/contacts/batch/create"
+  // Authenticated CRM requests and every OAuth request, by endpoint, e.g.
+  // "POST /crm/v3/objects/contacts/batch/create", "POST /oauth/v1/token".
+  std::map<std::string, long> calls;
 };
 
 class Sandbox {

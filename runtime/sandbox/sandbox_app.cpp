@@ -54,7 +54,7 @@ SandboxApp::SandboxApp(const SandboxOptions& o)
       store_(o.db_path),
       contacts_schema_("contacts", std::string(rules::bundled_schema("contacts"))),
       companies_schema_("companies", std::string(rules::bundled_schema("companies"))),
-      context_{store_, contacts_schema_, companies_schema_, *o.clock, o.search_lag},
+      context_{store_, contacts_schema_, companies_schema_, *o.clock, o.search_lag, o.whole_batch_errors},
       oauth_(store_, *o.clock, oauth_settings(o)),
       burst_(o.burst_limit, o.burst_window),
       search_(o.search_rate, Millis(1000)),
@@ -64,6 +64,8 @@ ApiResponse SandboxApp::handle(const ApiRequest& req) {
   std::lock_guard lock(mutex_);
   ++stats_.requests;
   const auto p = split_path(req.path);
+  // Counted so tests can tell how often the token layer refreshes (tokens in paths become {id}).
+  if (!p.empty() && p[0] == "oauth") ++stats_.calls[endpoint_key(req, p)];
   if (req.method == "GET" && req.path == "/oauth/authorize") return oauth_.authorize(req);
   if (req.method == "POST" && req.path == "/oauth/v1/token") return oauth_.token(req);
   if (req.method == "DELETE" && p.size() == 4 && p[0] == "oauth" && p[2] == "refresh-tokens")

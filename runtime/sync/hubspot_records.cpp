@@ -157,7 +157,14 @@ std::string_view object_path(ObjectType type) { return type == ObjectType::conta
 
 http::TokenProvider TokenUse::provider() {
   return [this] {
-    std::string token = tokens_.token();
+    std::string token;
+    try {
+      token = tokens_.token();
+    } catch (const auth::ConnectionBroken&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw TokenUnavailable(std::string("no access token: ") + e.what());
+    }
     std::lock_guard lock(mutex_);
     last_ = token;
     return token;
@@ -265,7 +272,12 @@ std::vector<ExistingCompany> HubSpotRecords::search_page(
       std::string_view v;
       if (c["properties"][p].get_string().get(v) == simdjson::SUCCESS && !v.empty()) company.keys.push_back({p, lower(v)});
     }
-    company.created_at = parse_hubspot_time(string_or_empty(c, "createdAt")).value_or(TimePoint{});
+    // createdAt on the record; the createdate property says the same where a server omits it.
+    auto created = parse_hubspot_time(string_or_empty(c, "createdAt"));
+    std::string_view createdate;
+    if (!created && c["properties"]["createdate"].get_string().get(createdate) == simdjson::SUCCESS)
+      created = parse_hubspot_time(createdate);
+    company.created_at = created.value_or(TimePoint{});
     page.push_back(std::move(company));
   }
   return page;
@@ -273,20 +285,17 @@ std::vector<ExistingCompany> HubSpotRecords::search_page(
 
 CreateAnswer HubSpotRecords::create(ObjectType type, const std::vector<CreateInput>& inputs) {
   CreateAnswer answer;
-  for (std::size_t first = 0; first < inputs.size(); first += max_batch_inputs) {
-    const std::vector<CreateInput> chunk(inputs.begin() + static_cast<long>(first),
-                                         inputs.begin() + static_cast<long>(std::min(inputs.size(), first + max_batch_inputs)));
-    const auto r = call("/crm/v3/objects/" + std::string(object_path(type)) + "/batch/create", create_body(chunk));
-    dom::parser parser;
-    if (r.status != 200 && r.status != 201 && r.status != 207) {
-      // The whole batch was refused (nothing created): every input fails with the reason.
-      dom::element doc;
-      CreateFailure f{"HTTP_" + std::to_string(r.status), describe(r), {}};
-      if (parser.parse(r.body).get(doc) == simdjson::SUCCESS) f = failure_from(doc);
-      if (f.message.empty()) f.message = describe(r);
-      for (const auto& in : chunk) answer.failed[in.trace_id] = f;
-      continue;
-    }
+  for (std::size_t first = 0; first < inputs.size(); first += max_batch_inputs)
+    create_chunk(type, {inputs.begin() + static_cast<long>(first),
+                        inputs.begin() + static_cast<long>(std::min(inputs.size(), first + max_batch_inputs))},
+                 answer);
+  return answer;
+}
+
+void HubSpotRecords::create_chunk(ObjectType type, const std::vector<CreateInput>& chunk, CreateAnswer& answer) {
+  const auto r = call("/crm/v3/objects/" + std::string(object_path(type)) + "/batch/create", create_body(chunk));
+  dom::parser parser;
+  if (r.status == 200 || r.status == 201 || r.status == 207) {
     const dom::element doc = parse(parser, r);
     dom::array errors;
     if (doc["errors"].get_array().get(errors) == simdjson::SUCCESS)
@@ -297,8 +306,46 @@ CreateAnswer HubSpotRecords::create(ObjectType type, const std::vector<CreateInp
     for (const auto& in : chunk)
       if (!answer.created.contains(in.trace_id) && !answer.failed.contains(in.trace_id))
         answer.failed[in.trace_id] = {"UNKNOWN", "HubSpot's answer named neither a result nor an error for it", {}};
+    return;
   }
-  return answer;
+  // The whole batch was refused: nothing was created. HubSpot does so only without trace ids;
+  // a server that does it anyway has one bad input among good ones: find it.
+  if (chunk.size() > 1 && (r.status == 400 || r.status == 409)) {
+    if (type == ObjectType::contact && r.status == 409) return settle_conflicts(chunk, answer);
+    const auto half = chunk.begin() + static_cast<long>(chunk.size() / 2);
+    create_chunk(type, {chunk.begin(), half}, answer);
+    create_chunk(type, {half, chunk.end()}, answer);
+    return;
+  }
+  dom::element doc;
+  CreateFailure f{"HTTP_" + std::to_string(r.status), describe(r), {}};
+  if (parser.parse(r.body).get(doc) == simdjson::SUCCESS) f = failure_from(doc);
+  if (f.message.empty()) f.message = describe(r);
+  for (const auto& in : chunk) answer.failed[in.trace_id] = f;
+}
+
+// A batch refused with 409 for one existing email: the existing contacts are looked up (their
+// ids), the others are created again.
+void HubSpotRecords::settle_conflicts(const std::vector<CreateInput>& chunk, CreateAnswer& answer) {
+  std::vector<std::string> emails;
+  for (const auto& in : chunk)
+    for (const auto& k : in.record->keys)
+      if (k.property == "email") emails.push_back(k.value);
+  const auto existing = contacts_by_email(emails);
+  std::vector<CreateInput> rest;
+  for (const auto& in : chunk) {
+    const auto email = std::find_if(in.record->keys.begin(), in.record->keys.end(),
+                                    [](const DedupeKey& k) { return k.property == "email"; });
+    if (email != in.record->keys.end() && existing.contains(email->value))
+      answer.failed[in.trace_id] = {"CONFLICT", "Contact already exists", existing.at(email->value)};
+    else
+      rest.push_back(in);
+  }
+  if (rest.size() == chunk.size()) {  // the conflict is not with an existing contact: one by one
+    for (const auto& in : chunk) create_chunk(ObjectType::contact, {in}, answer);
+    return;
+  }
+  if (!rest.empty()) create_chunk(ObjectType::contact, rest, answer);
 }
 
 std::optional<TimePoint> parse_hubspot_time(std::string_view text) {

@@ -41,11 +41,20 @@ class HubSpotRejected : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The token layer could not produce a token for a passing reason (the token endpoint is down):
+// nothing was sent; the bookings stay pending for the next run.
+class TokenUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // Hands HubSpotApi the connection's tokens and remembers the last one handed out, so that a
 // 401 tells the token layer which token HubSpot refused.
 class TokenUse {
  public:
   explicit TokenUse(auth::AccessTokens& tokens) : tokens_(tokens) {}
+  // Throws auth::ConnectionBroken, or TokenUnavailable for any other failure (which HubSpotApi
+  // must not take for a failure of the request it was about to send).
   http::TokenProvider provider();
   // HubSpot answered 401: returns when a retry may succeed, else throws auth::ConnectionBroken.
   void unauthorized();
@@ -75,6 +84,8 @@ class HubSpotRecords {
 
  private:
   http::HttpResponse call(const std::string& target, std::string body);
+  void create_chunk(ObjectType type, const std::vector<CreateInput>& chunk, CreateAnswer& answer);
+  void settle_conflicts(const std::vector<CreateInput>& chunk, CreateAnswer& answer);
   std::vector<ExistingCompany> search_page(const std::vector<std::pair<std::string, std::vector<std::string>>>& groups,
                                            std::string& after);
 

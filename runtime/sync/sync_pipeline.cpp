@@ -85,7 +85,7 @@ void SyncPipeline::intake(int fd, const std::string& name) {
 void SyncPipeline::deliver() {
   std::map<std::string, int> in_doubt_rounds;
   try {
-    tokens_.token();  // a broken connection shows here, before anything is sent
+    TokenUse(tokens_).provider()();  // a broken connection shows here, before anything is sent
     if (const auto released = store_.release_parked(tokens_.connection_id()))
       spdlog::info("connection {} works again: {} parked bookings are pending again", tokens_.connection_id(), released);
     resolve_in_doubt();
@@ -119,6 +119,8 @@ void SyncPipeline::deliver() {
     progress.finish();
   } catch (const auth::ConnectionBroken& broken) {
     park_everything(broken);
+  } catch (const TokenUnavailable& e) {
+    spdlog::error("{}; the bookings stay pending for the next run", e.what());
   }
   counts_.still_pending = store_.count_by_state().at(BookingState::pending);
 }
@@ -194,6 +196,13 @@ void SyncPipeline::look_up(Batch& batch) {
     if (mine->name) known.keys.push_back({"name", *mine->name});
     batch.known.companies.push_back(std::move(known));
   }
+  // Companies an interrupted attempt of this batch created are planned again as this batch's
+  // own creates, in booking order, not as records found: so every booking gets the company a
+  // clean run would have given it (a later booking's new company must not win its domain key).
+  std::set<std::string> made_by_batch;
+  for (const auto& p : batch.prior)
+    if (p.company == Disposition::created && p.company_id) made_by_batch.insert(*p.company_id);
+  std::erase_if(batch.known.companies, [&](const ExistingCompany& c) { return made_by_batch.contains(c.id); });
 }
 
 void SyncPipeline::create_companies(Batch& batch) {
@@ -205,17 +214,26 @@ void SyncPipeline::create_companies(Batch& batch) {
     if (plan.bookings[b].company.kind == RecordRef::Kind::created) creator[plan.bookings[b].company.create] = b;
   std::vector<CreateInput> inputs;
   std::vector<CreateIntent> intents;
+  std::vector<std::size_t> input_company;  // inputs[k] creates plan.companies[input_company[k]]
   for (std::size_t i = 0; i < plan.companies.size(); ++i) {
+    if (const BookingOutcome& prior = batch.prior[creator[i]]; prior.company == Disposition::created && prior.company_id) {
+      batch.company_ids[i] = *prior.company_id;  // created by an interrupted attempt
+      continue;
+    }
+    input_company.push_back(i);
     const auto& booking = batch.candidates[creator[i]];
     const std::string trace = booking.event_id + ":company:" + std::to_string(batch.attempts[creator[i]]);
     inputs.push_back({trace, &plan.companies[i], {}});
     intents.push_back({trace, ObjectType::company, booking.event_id, plan.companies[i].keys, {}, {}});
   }
+  if (inputs.empty()) return;
   store_.write_intents(intents);
   const CreateAnswer answer = hubspot_.create(ObjectType::company, inputs);
+  std::map<std::size_t, std::string> failure_of;  // plan.companies index → why it was not created
   store_.transaction([&](StateStore& s) {
-    for (std::size_t i = 0; i < inputs.size(); ++i) {
-      const std::string& trace = inputs[i].trace_id;
+    for (std::size_t k = 0; k < inputs.size(); ++k) {
+      const std::size_t i = input_company[k];
+      const std::string& trace = inputs[k].trace_id;
       if (const auto it = answer.created.find(trace); it != answer.created.end()) {
         s.resolve_intent_created(trace, it->second);
         s.remember_company({it->second, key_value(plan.companies[i].keys, "domain"),
@@ -228,14 +246,15 @@ void SyncPipeline::create_companies(Batch& batch) {
         s.set_outcome(batch.candidates[creator[i]].event_id, partial);
         batch.prior[creator[i]] = partial;
       } else {
-        s.resolve_intent_failed(trace, describe(answer.failed.at(trace)));
+        failure_of[i] = describe(answer.failed.at(trace));
+        s.resolve_intent_failed(trace, failure_of[i]);
       }
     }
   });
   for (std::size_t b = 0; b < plan.bookings.size(); ++b) {
     const RecordRef& ref = plan.bookings[b].company;
     if (ref.kind == RecordRef::Kind::created && batch.company_ids[ref.create].empty())
-      batch.failure[b] = "company not created: " + describe(answer.failed.at(inputs[ref.create].trace_id));
+      batch.failure[b] = "company not created: " + failure_of[ref.create];
   }
 }
 
@@ -386,10 +405,11 @@ void SyncPipeline::resolve_in_doubt() {
   const auto contacts = emails.empty() ? std::map<std::string, std::string>{} : hubspot_.contacts_by_email(emails);
   std::vector<ExistingCompany> companies;
   if (!company_keys.empty()) {
-    // Search lags behind creates: wait until a company created then would be visible.
-    const auto visible_at = newest_company + options_.search_lag;
-    if (const auto now = clock_.now(); visible_at > now)
-      clock_.sleep_for(std::chrono::duration_cast<Millis>(visible_at - now));
+    // Search lags behind creates: wait until a company created as late as it can have been
+    // would be visible.
+    const auto now = clock_.now();
+    const auto visible_at = std::min(now, newest_company + options_.create_reach) + options_.search_lag;
+    if (visible_at > now) clock_.sleep_for(std::chrono::duration_cast<Millis>(visible_at - now));
     companies = hubspot_.companies_matching(company_keys);
   }
   store_.transaction([&](StateStore& s) {

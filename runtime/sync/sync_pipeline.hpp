@@ -28,6 +28,10 @@ struct SyncOptions {
   // How long a created record may stay invisible to search (HUBSPOT-API.md: reports up to
   // ~30 s). An in-doubt company create is looked up only after this.
   Millis search_lag{30'000};
+  // How long after its intent was written a create may still reach HubSpot (the limiter's
+  // waits and the request's timeout): an in-doubt create is looked for only once the search
+  // lag has passed since the latest moment it can have been applied.
+  Millis create_reach{180'000};
   // A booking whose delivery ends in doubt this many times in one run fails (kept for retry).
   int max_in_doubt_rounds = 5;
   std::string state_file;  // named in the error email

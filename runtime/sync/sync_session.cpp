@@ -1,6 +1,6 @@
 #include "runtime/sync/sync_session.hpp"
 
-#include "runtime/auth/token_source.hpp"
+#include "runtime/auth/oauth_tokens.hpp"
 #include "runtime/notify/outbox.hpp"
 #include "runtime/notify/store_notification_log.hpp"
 #include "runtime/store/sqlite_state_store.hpp"
@@ -27,7 +27,7 @@ notify::NotifierConfig notifier_config(const SyncSettings& s) {
 
 auth::TokenSourceOptions token_options(const SyncSettings& s) {
   auth::TokenSourceOptions o;
-  o.explicit_token = s.token;
+  o.token = s.token;
   o.hubspot_url = s.hubspot_url;
   o.connection = s.connection;
   o.extra_ca_pem = s.extra_ca_pem;
@@ -62,6 +62,7 @@ struct SyncSession::Parts {
   SyncOptions options() const {
     SyncOptions o = settings.pipeline;
     o.state_file = settings.state_file;
+    o.create_reach = settings.retry.max_total + client_options(settings).request_timeout;
     return o;
   }
 

@@ -311,14 +311,23 @@ TEST_CASE("sync: a broken connection parks the bookings, emails the admin once, 
   CHECK(h.store->parked(h.tokens->connection_id()).size() == 2);
   counts = h.sync({booking("ev-3", "jiro@gamma.jp")}, &notifier);  // still broken: one more parked, no second email
   CHECK(counts.parked == 1);
-  CHECK(std::distance(std::filesystem::directory_iterator(config.outbox_dir), std::filesystem::directory_iterator{}) == 1);
+  const auto emails = [&] {
+    return std::distance(std::filesystem::directory_iterator(config.outbox_dir), std::filesystem::directory_iterator{});
+  };
+  CHECK(emails() == 1);
+  h.clock.advance(std::chrono::hours(24 * 6));
+  CHECK(h.sync({booking("ev-4", "shiro@delta.jp")}, &notifier).parked == 1);
+  CHECK(emails() == 1);  // at most one a week
+  h.clock.advance(std::chrono::hours(24 * 2));
+  CHECK(h.sync({booking("ev-5", "goro@delta.jp")}, &notifier).parked == 1);
+  CHECK(emails() == 2);
   CHECK(h.sandbox.stats().crm_requests == 0);
 
   h.tokens->set_broken(false);  // reconnected
   counts = h.sync({}, &notifier);
   CHECK(counts.clean());
-  CHECK(counts.delivered == 3);
-  CHECK(h.sandbox.state().contacts.size() == 3);
+  CHECK(counts.delivered == 5);
+  CHECK(h.sandbox.state().contacts.size() == 5);
 }
 
 TEST_CASE("sync: a restarted process settles what the previous one left in doubt", "[sync]") {
@@ -340,4 +349,38 @@ TEST_CASE("sync: a restarted process settles what the previous one left in doubt
   CHECK(s.companies.size() == 1);
   CHECK(s.contacts.size() == 2);
   CHECK(h.store->outcome("ev-1")->company_id == company);
+}
+
+TEST_CASE("sync: a server that refuses whole batches for one bad input still gets the good ones", "[sync]") {
+  SandboxOptions strict;
+  strict.whole_batch_errors = true;
+  SyncHarness h(strict);
+  const auto existing = h.sandbox.seed_record("contacts", {{"email", "b@beta.jp"}});
+  std::vector<RecordCandidate> contacts = {
+      {{{"email", "a@alpha.jp", false}}, {{"email", "a@alpha.jp"}}},
+      {{{"email", "b@beta.jp", false}}, {{"email", "b@beta.jp"}}},
+      {{{"email", "c@gamma.jp", false}}, {{"email", "c@gamma.jp"}}},
+  };
+  auto answer = h.records->create(ObjectType::contact, {{"t1", &contacts[0], {}}, {"t2", &contacts[1], {}}, {"t3", &contacts[2], {}}});
+  CHECK(answer.created.size() == 2);
+  REQUIRE(answer.failed.count("t2") == 1);
+  CHECK(answer.failed.at("t2").existing_id == existing);
+
+  std::vector<RecordCandidate> companies = {
+      {{{"name", "Alpha", false}}, {{"name", "alpha"}}},
+      {{{"name", "Beta", false}, {"nosuchproperty", "x", false}}, {{"name", "beta"}}},
+      {{{"name", "Gamma", false}}, {{"name", "gamma"}}},
+  };
+  answer = h.records->create(ObjectType::company, {{"c1", &companies[0], {}}, {"c2", &companies[1], {}}, {"c3", &companies[2], {}}});
+  CHECK(answer.created.size() == 2);
+  REQUIRE(answer.failed.count("c2") == 1);
+  CHECK_THAT(answer.failed.at("c2").message, Catch::Contains("PROPERTY_DOESNT_EXIST"));
+  CHECK(h.sandbox.state().companies.size() == 2);
+
+  // The whole pipeline on such a server: the 409 race resolved all the same.
+  h.sandbox.create_before("POST /crm/v3/objects/contacts/batch/create", "contacts", {{"email", "taro@acme.co.jp"}});
+  const auto counts = h.sync({booking("ev-1", "taro@acme.co.jp", "Acme KK"), booking("ev-2", "hanako@acme.co.jp", "Acme KK")});
+  CHECK(counts.clean());
+  CHECK(counts.contacts_created == 1);
+  CHECK(counts.contacts_duplicate == 1);
 }

@@ -1,0 +1,124 @@
+// `hubrules connect` and `hubrules disconnect`: thin shells over connect.hpp.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "runtime/auth/connect.hpp"
+#include "runtime/command_line.hpp"
+#include "runtime/commands.hpp"
+#include "runtime/store/sqlite_state_store.hpp"
+
+extern char** environ;
+
+namespace hubrules::runtime {
+
+namespace {
+
+constexpr const char* kDefaultStateFile = "hubrules-state.db";
+
+// Best effort: the URL is printed anyway, so a machine without a desktop loses nothing.
+void try_open_browser(const std::string& url) {
+  pid_t pid = 0;
+  const char* argv[] = {"xdg-open", url.c_str(), nullptr};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  const int failed = posix_spawnp(&pid, "xdg-open", &actions, nullptr, const_cast<char* const*>(argv), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  // Reaped on the side: some xdg-open setups only return when the browser exits.
+  if (!failed) std::thread([pid] { ::waitpid(pid, nullptr, 0); }).detach();
+}
+
+std::string private_app_token(const CommandLine& line) {
+  if (auto token = line.value("token")) return *token;
+  const char* env = std::getenv("HUBSPOT_TOKEN");
+  return env ? env : "";
+}
+
+int connect_with_oauth(const CommandLine& line, const std::string& state_file) {
+  auth::ConnectOptions options;
+  options.client_id = *line.value("client-id");
+  // The environment keeps the secret out of `ps` and shell history.
+  const char* env_secret = std::getenv("HUBSPOT_CLIENT_SECRET");
+  options.client_secret = line.value("client-secret").value_or(env_secret ? env_secret : "");
+  if (options.client_secret.empty()) throw UsageError("--client-id needs --client-secret (or HUBSPOT_CLIENT_SECRET)");
+  options.hubspot_url = line.value("hubspot-url").value_or(options.hubspot_url);
+  options.authorize_url = line.value("authorize-url").value_or("");
+  options.scopes = line.value("scopes").value_or(options.scopes);
+  options.admin_email = line.value("admin-email").value_or("");
+  options.port = static_cast<unsigned short>(line.number("port", 0, 0, 65535));
+  const bool open_browser = !line.flag("no-browser");
+
+  SqliteStateStore store(state_file);
+  const auto connected = auth::connect_oauth(store, Clock::system(), options, [&](const std::string& url) {
+    std::cout << "Open this address in a browser and approve hubrules:\n  " << url << "\nwaiting for HubSpot…"
+              << std::endl;
+    if (open_browser) try_open_browser(url);
+  });
+  std::cout << "connected to portal " << connected.portal_id << " (connection " << connected.connection_id << ")\n";
+  if (connected.repaired)
+    std::cout << "the connection was broken and is repaired: `hubrules sync` delivers its parked bookings\n";
+  return 0;
+}
+
+int connect_with_token(const CommandLine& line, const std::string& state_file, const std::string& token) {
+  auth::PrivateAppConnectOptions options;
+  options.token = token;
+  options.hubspot_url = line.value("hubspot-url").value_or(options.hubspot_url);
+  SqliteStateStore store(state_file);
+  const auto connected = auth::connect_private_app(store, Clock::system(), options);
+  std::cout << "connected with the private-app token (connection " << connected.connection_id << ")\n";
+  if (connected.repaired)
+    std::cout << "the connection was broken and is repaired: `hubrules sync` delivers its parked bookings\n";
+  return 0;
+}
+
+}  // namespace
+
+int run_connect(const Args& args) {
+  const CommandLine line(args,
+                         {"client-id", "client-secret", "port", "hubspot-url", "authorize-url", "state", "admin-email",
+                          "scopes", "token"},
+                         {"no-browser"});
+  if (!line.positionals().empty()) throw UsageError("unexpected argument `" + line.positionals().front() + "`");
+  const std::string state_file = line.value("state").value_or(kDefaultStateFile);
+  if (line.value("client-id")) {
+    if (line.value("token")) throw UsageError("--token and --client-id exclude each other");
+    return connect_with_oauth(line, state_file);
+  }
+  if (line.value("client-secret")) throw UsageError("--client-secret needs --client-id");
+  const std::string token = private_app_token(line);
+  if (token.empty())
+    throw UsageError("connect needs --client-id and --client-secret (an OAuth app), or --token or HUBSPOT_TOKEN "
+                     "(a private app)");
+  return connect_with_token(line, state_file, token);
+}
+
+int run_disconnect(const Args& args) {
+  const CommandLine line(args, {"connection", "state"}, {});
+  if (!line.positionals().empty()) throw UsageError("unexpected argument `" + line.positionals().front() + "`");
+  const std::string state_file = line.value("state").value_or(kDefaultStateFile);
+  // Opening a missing file would create an empty store just to find nothing in it.
+  if (!std::filesystem::exists(state_file)) {
+    std::cerr << "hubrules disconnect: no state file " << state_file << "\n";
+    return 1;
+  }
+  SqliteStateStore store(state_file);
+  const auto result = auth::disconnect(store, line.value("connection").value_or(""));
+  if (result.revoked) std::cout << "revoked the refresh token at HubSpot\n";
+  if (!result.note.empty()) std::cout << result.note << "\n";
+  if (!result.revoke_error.empty())
+    std::cerr << "could not revoke the refresh token at HubSpot: " << result.revoke_error
+              << "\nthe tokens are forgotten here all the same; to be sure, remove the app in HubSpot "
+                 "(Settings → Integrations → Connected apps)\n";
+  std::cout << "forgot the tokens of connection " << result.connection_id << "\n";
+  return result.revoke_error.empty() ? 0 : 1;
+}
+
+}  // namespace hubrules::runtime

@@ -1,0 +1,22 @@
+#pragma once
+// application/x-www-form-urlencoded, both ways: the OAuth token endpoint's bodies, the authorize
+// URL's query and the loopback redirect's query all use it.
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace hubrules::runtime::auth {
+
+// Percent-encodes everything but RFC 3986's unreserved characters, so a secret containing '&',
+// '=', '+' or spaces survives the trip.
+std::string form_url_encode(std::string_view text);
+// '+' is a space; a malformed escape is kept as written.
+std::string form_url_decode(std::string_view text);
+// name=value pairs joined by '&', in the order given.
+std::string form_body(const std::vector<std::pair<std::string, std::string>>& fields);
+// "a=1&b=2" (no leading '?'); a repeated name keeps its first value.
+std::map<std::string, std::string> parse_form(std::string_view text);
+
+}  // namespace hubrules::runtime::auth
