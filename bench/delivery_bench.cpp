@@ -269,7 +269,7 @@ void print_endpoints(const std::vector<Row>& rows) {
 }
 
 // Exit status: 0 all ran and hubrules meets its targets, 1 a strategy failed, 2 a target missed.
-int print_targets(const std::optional<Row>& hubrules, const std::vector<Row>& rows) {
+int print_targets(const Row* hubrules, const std::vector<Row>& rows) {
   int status = 0;
   for (const auto& r : rows)
     if (!r.ok) status = 1;
@@ -318,6 +318,31 @@ fs::path make_work_dir() {
   return tmpl;
 }
 
+// The strategies' rows: hubrules on all N bookings, hubrules on the naive run's M (the
+// reference its CRM state is compared with; the same row when M = N), the naive strategy on M.
+std::vector<Row> run_strategies(const Flags& f, const engine::PlanPtr& plan, const Setup& setup, std::string_view all) {
+  std::vector<Row> rows;
+  std::optional<Row> reference;
+  if (!f.hubrules.empty()) {
+    rows.push_back(run_hubrules(f, setup, first_lines(all, f.count), f.count));
+    rows.back().same = "—";
+    if (f.naive_count > 0 && f.naive_count != f.count)
+      rows.push_back(run_hubrules(f, setup, first_lines(all, f.naive_count), f.naive_count));
+    if (f.naive_count > 0) {
+      rows.back().same = "reference for the row below";
+      reference = rows.back();
+    }
+  }
+  if (f.naive_count == 0) return rows;
+  rows.push_back(run_naive_row(f, plan, setup, first_lines(all, f.naive_count), f.naive_count));
+  if (reference) {
+    const CrmDiff d = compare(reference->crm, rows.back().crm);
+    rows.back().same = d.summary();
+    print_differences("naive vs hubrules on the same " + std::to_string(f.naive_count) + " bookings", d);
+  }
+  return rows;
+}
+
 int run(const Flags& f) {
   const engine::PlanPtr plan = load_plan(f.rules);
   GenOptions gen;
@@ -326,35 +351,11 @@ int run(const Flags& f) {
   const std::string all = generate_bookings(gen);
   const Setup setup{choose_seed_records(plan, all, f.seed), company_labels(plan, all), make_work_dir()};
 
-  std::vector<Row> rows;
-  std::optional<Row> hubrules, hubrules_naive_set;
-  if (!f.hubrules.empty()) {
-    hubrules = run_hubrules(f, setup, first_lines(all, f.count), f.count);
-    hubrules->same = "—";
-    rows.push_back(*hubrules);
-    // The state comparison needs hubrules on exactly the naive run's bookings.
-    if (f.naive_count > 0 && f.naive_count != f.count) {
-      hubrules_naive_set = run_hubrules(f, setup, first_lines(all, f.naive_count), f.naive_count);
-      hubrules_naive_set->same = "reference for the row below";
-      rows.push_back(*hubrules_naive_set);
-    } else if (f.naive_count > 0) {
-      hubrules_naive_set = hubrules;
-      rows.back().same = "reference for the row below";
-    }
-  }
-  if (f.naive_count > 0) {
-    rows.push_back(run_naive_row(f, plan, setup, first_lines(all, f.naive_count), f.naive_count));
-    if (hubrules_naive_set) {
-      const CrmDiff d = compare(hubrules_naive_set->crm, rows.back().crm);
-      rows.back().same = d.summary();
-      print_differences("naive vs hubrules on the same " + std::to_string(f.naive_count) + " bookings", d);
-    }
-  }
-
+  const std::vector<Row> rows = run_strategies(f, plan, setup, all);
   print_header(f, setup.seeds);
   print_table(rows);
   print_endpoints(rows);
-  const int status = print_targets(hubrules, rows);
+  const int status = print_targets(f.hubrules.empty() ? nullptr : &rows.front(), rows);
   if (f.keep) std::cerr << "== kept " << setup.work.string() << "\n";
   else fs::remove_all(setup.work);
   return status;
