@@ -16,12 +16,14 @@ enum class LimitKind {
 };
 
 struct RateLimits {
+  // The windows are a little longer than HubSpot's: HubSpot sees a call some milliseconds after
+  // the limiter grants it, so an exact window meets 429s at its edge.
   // Sources disagree on the burst limit (100 free/starter, 190 pro, 110 public apps): configurable.
   std::size_t burst_max = 100;
-  Millis burst_window{10'000};
+  Millis burst_window{10'100};
   // "5 requests per second per account (formerly 4)".
   std::size_t search_max = 5;
-  Millis search_window{1'000};
+  Millis search_window{1'050};
 };
 
 // Thread-safe. Every wait goes through Clock::sleep_for, never while holding the lock.
