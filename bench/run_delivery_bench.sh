@@ -59,17 +59,7 @@ if ((BUILD)); then
   rm -f "$LOG"
 fi
 
-# hubrules is built at the build directory's top, the bench programs under bench/.
-find_program() {
-  local found
-  for found in "$BUILD_DIR/$1" "$BUILD_DIR/bench/$1"; do
-    if [[ -x $found && -f $found ]]; then
-      printf '%s\n' "$(cd "$(dirname "$found")" && pwd)/$(basename "$found")"
-      return
-    fi
-  done
-  die "$1 not found in $BUILD_DIR (build it, or drop --no-build)"
-}
+source bench/find_program.sh
 BENCH=$(find_program delivery_bench)
 if ((!NAIVE_ONLY)); then
   HUBRULES=$(find_program hubrules)

@@ -65,17 +65,7 @@ if ((BUILD)); then
     die "the build failed (the whole log: --keep, then $WORK/build.log)"
   fi
 fi
-# hubrules is built at the build directory's top, the bench programs under bench/.
-find_program() {
-  local found
-  for found in "$BUILD_DIR/$1" "$BUILD_DIR/bench/$1"; do
-    if [[ -x $found && -f $found ]]; then
-      printf '%s\n' "$(cd "$(dirname "$found")" && pwd)/$(basename "$found")"
-      return
-    fi
-  done
-  die "$1 not found in $BUILD_DIR (build it, or drop --no-build)"
-}
+source bench/find_program.sh
 GEN=$(find_program gen_bookings)
 FLOOR=$(find_program handwritten_map)
 HUBRULES=""
