@@ -104,7 +104,10 @@ void SyncPipeline::deliver() {
   } catch (const TokenUnavailable& e) {
     spdlog::error("{}; the bookings stay pending for the next run", e.what());
   }
-  counts_.still_pending = store_.count_by_state().at(BookingState::pending);
+  const auto states = store_.count_by_state();
+  counts_.still_pending = states.at(BookingState::pending);
+  counts_.stored_failed = states.at(BookingState::failed);
+  counts_.stored_parked = states.at(BookingState::parked);
 }
 
 // Delivers one batch; on trouble, settles what is in doubt or fails the batch. False when the

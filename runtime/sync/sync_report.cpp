@@ -17,6 +17,9 @@ std::string render_summary(const SyncCounts& c, double seconds) {
   line("associations", fmt::format("{}", c.associations));
   line("HubSpot API", fmt::format("{} calls, {} answered 429, {} retries, {} in-doubt creates resolved", c.api.calls,
                                   c.api.rate_limited, c.api.retries, c.in_doubt_resolved));
+  if (c.stored_failed > 0 || c.stored_parked > 0)
+    line("kept", fmt::format("{} failed bookings wait for `hubrules retry`, {} parked wait for `hubrules connect`",
+                             c.stored_failed, c.stored_parked));
   return out;
 }
 

@@ -27,6 +27,9 @@ struct SyncCounts {
   std::size_t companies_duplicate = 0;
   std::size_t associations = 0;
   std::size_t in_doubt_resolved = 0;  // creates whose answer was lost, settled by looking
+  // the whole store after the run, earlier runs included
+  std::size_t stored_failed = 0;  // waiting for `hubrules retry`
+  std::size_t stored_parked = 0;  // waiting for `hubrules connect`
   http::ApiCounts api;
 
   // Every booking delivered or rightly skipped: the exit status 0.

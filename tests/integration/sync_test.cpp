@@ -288,6 +288,8 @@ TEST_CASE("sync: a HubSpot that stays down fails the bookings, keeps them, and r
   CHECK(failed->state == BookingState::failed);
   CHECK_THAT(failed->reason, Catch::Contains("gave up"));
   CHECK(h.sandbox.state().contacts.empty());
+  CHECK(counts.stored_failed == 1);
+  CHECK_THAT(render_summary(counts, 1.0), Catch::Contains("1 failed bookings wait for `hubrules retry`"));
 
   CHECK(h.store->requeue_failed() == 1);
   h.sandbox.inject_faults(std::vector<SandboxFault>(10, SandboxFault::none));  // the queue is used up
