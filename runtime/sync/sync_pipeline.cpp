@@ -22,6 +22,17 @@ std::optional<std::string> key_value(const std::vector<DedupeKey>& keys, std::st
   return std::nullopt;
 }
 
+// Adds a company created here to what the batch knows, unless search found it already.
+void remember_known(KnownRecords& known, const std::optional<CreatedCompany>& mine) {
+  if (!mine || std::any_of(known.companies.begin(), known.companies.end(),
+                           [&](const ExistingCompany& k) { return k.id == mine->hubspot_id; }))
+    return;
+  ExistingCompany company{mine->hubspot_id, {}, mine->created_at};
+  if (mine->domain) company.keys.push_back({"domain", *mine->domain});
+  if (mine->name) company.keys.push_back({"name", *mine->name});
+  known.companies.push_back(std::move(company));
+}
+
 std::string describe(const CreateFailure& f) {
   return f.category.empty() ? f.message : f.category + ": " + f.message;
 }
@@ -193,17 +204,14 @@ void SyncPipeline::look_up(Batch& batch) {
   if (!emails.empty()) batch.known.contact_ids_by_email = hubspot_.contacts_by_email(emails);
   if (company_keys.empty()) return;
   batch.known.companies = hubspot_.companies_matching(company_keys);
-  // Search lags behind creates: the companies created here are known from the store.
+  // Search lags behind creates: the companies created here are known from the store, looked up
+  // by each key alone, so the planner can apply the rules' key order.
   for (const auto& c : batch.candidates) {
     if (!c.company) continue;
-    const auto mine = store_.find_company(key_value(c.company->keys, "domain"), key_value(c.company->keys, "name"));
-    if (!mine || std::any_of(batch.known.companies.begin(), batch.known.companies.end(),
-                             [&](const ExistingCompany& k) { return k.id == mine->hubspot_id; }))
-      continue;
-    ExistingCompany known{mine->hubspot_id, {}, mine->created_at};
-    if (mine->domain) known.keys.push_back({"domain", *mine->domain});
-    if (mine->name) known.keys.push_back({"name", *mine->name});
-    batch.known.companies.push_back(std::move(known));
+    const auto domain = key_value(c.company->keys, "domain");
+    const auto name = key_value(c.company->keys, "name");
+    if (domain) remember_known(batch.known, store_.find_company(domain, std::nullopt));
+    if (name) remember_known(batch.known, store_.find_company(std::nullopt, name));
   }
   // Companies an interrupted attempt of this batch created are planned again as this batch's
   // own creates, in booking order, not as records found: so every booking gets the company a

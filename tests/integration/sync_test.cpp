@@ -386,3 +386,20 @@ TEST_CASE("sync: a server that refuses whole batches for one bad input still get
   CHECK(counts.contacts_created == 1);
   CHECK(counts.contacts_duplicate == 1);
 }
+
+TEST_CASE("sync: the rules' key order decides among companies created here, too", "[sync]") {
+  SyncHarness h;
+  auto text = testing::read_file(testing::source_dir() + "/rules/timerex.rules");
+  const std::string domain_first = "dedupe by domain or name";
+  REQUIRE(text.find(domain_first) != std::string::npos);
+  text.replace(text.find(domain_first), domain_first.size(), "dedupe by name or domain");
+  h.rules = testing::compile_text(text);
+  REQUIRE(h.rules.compilation.plan);
+  CHECK(h.sync({booking("ev-1", "taro@acme.co.jp", "Acme KK")}).clean());  // domain acme.co.jp, name Acme KK
+  CHECK(h.sync({booking("ev-2", "hanako@gmail.com", "Beta Trading")}).clean());  // name only
+  // Search cannot see either yet; the store knows both. Name first: Beta Trading wins.
+  CHECK(h.sync({booking("ev-3", "jiro@acme.co.jp", "Beta Trading")}).clean());
+  const auto s = h.sandbox.state();
+  REQUIRE(s.companies.size() == 2);
+  CHECK(h.store->outcome("ev-3")->company_id == s.companies[1].id);
+}
