@@ -204,6 +204,8 @@ std::map<std::string, std::string> HubSpotRecords::contacts_by_email(const std::
     for (const auto& e : chunk) j.begin_object().field("id", e).end_object();
     j.end_array().end_object();
     const auto r = call("/crm/v3/objects/contacts/batch/read", j.take());
+    // None found: HubSpot answers 207 with OBJECT_NOT_FOUND; a 404 says the same.
+    if (r.status == 404) continue;
     if (r.status != 200 && r.status != 207) throw HubSpotRejected("contacts batch read: " + describe(r));
     dom::array results;
     if (parse(parser, r)["results"].get_array().get(results) != simdjson::SUCCESS) continue;
