@@ -12,6 +12,7 @@
 #include <set>
 
 #include "engine/evaluator.hpp"
+#include "engine/text/display_width.hpp"
 #include "runtime/command_line.hpp"
 #include "runtime/commands.hpp"
 #include "runtime/rules_loader.hpp"
@@ -72,17 +73,23 @@ void print_crm(const SandboxState& s, const std::set<std::string>& existed) {
   const auto origin = [&](const SandboxRecord& r) { return existed.contains(r.id) ? "existed before" : "created by sync"; };
   std::cout << fmt::format("\nHubSpot (the sandbox) now holds {} contacts, {} companies, {} associations:\n\n",
                            s.contacts.size(), s.companies.size(), s.associations.size());
-  std::cout << fmt::format("  {:>4}  {:<44} {:<24} {}\n", "id", "company", "domain", "");
-  for (const auto& c : s.companies)
-    std::cout << fmt::format("  {:>4}  {:<44} {:<24} {}\n", c.id, property(c, "name"), property(c, "domain"), origin(c));
-  std::cout << fmt::format("\n  {:>4}  {:<36} {:<22} {:<12} {}\n", "id", "contact", "name", "company id", "");
+  const auto row = [](const std::string& id, const std::vector<std::pair<std::string, std::size_t>>& cells) {
+    std::string line = fmt::format("  {:>4}", id);
+    for (const auto& [text, width] : cells) line += "  " + text::pad_to_width(text, width);
+    std::cout << line << "\n";
+  };
+  row("id", {{"company", 44}, {"domain", 26}});
+  for (const auto& c : s.companies) row(c.id, {{property(c, "name"), 44}, {property(c, "domain"), 26}, {origin(c), 0}});
+  std::cout << "\n";
+  row("id", {{"contact", 40}, {"name", 20}, {"company id", 10}});
   for (const auto& c : s.contacts) {
     std::string companies;
     for (const auto& a : s.associations)
       if (a.contact_id == c.id) companies += (companies.empty() ? "" : ", ") + a.company_id;
-    std::cout << fmt::format("  {:>4}  {:<36} {:<22} {:<12} {}\n", c.id, property(c, "email"),
-                             property(c, "lastname") + " " + property(c, "firstname"), companies.empty() ? "-" : companies,
-                             origin(c));
+    row(c.id, {{property(c, "email"), 40},
+               {property(c, "lastname") + " " + property(c, "firstname"), 20},
+               {companies.empty() ? "-" : companies, 10},
+               {origin(c), 0}});
   }
   std::cout << "\n";
 }
