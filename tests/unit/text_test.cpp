@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/text/display_width.hpp"
 #include "engine/text/ascii_case.hpp"
 #include "engine/text/decimal.hpp"
 #include "engine/text/email.hpp"
@@ -296,4 +297,16 @@ TEST_CASE("a free-mail list from text, with add, remove and copies", "[text][fre
   copy_of_copy.add("example.jp");
   CHECK_FALSE(list.contains("example.jp"));
   CHECK(copy_of_copy.size() == 4);
+}
+
+TEST_CASE("display width: East Asian wide characters take two columns", "[text]") {
+  using hubrules::text::display_width;
+  using hubrules::text::pad_to_width;
+  CHECK(display_width("") == 0);
+  CHECK(display_width("Acme KK") == 7);
+  CHECK(display_width("株式会社") == 8);
+  CHECK(display_width("Léa") == 3);
+  CHECK(display_width("ＡＢ") == 4);  // full-width Latin
+  CHECK(pad_to_width("株式", 6) == "株式  ");
+  CHECK(pad_to_width("too wide", 3) == "too wide");
 }
