@@ -24,11 +24,6 @@ namespace hubrules::runtime {
 
 namespace {
 
-std::string property(const SandboxRecord& r, const std::string& name) {
-  const auto it = r.properties.find(name);
-  return it == r.properties.end() ? "" : it->second;
-}
-
 // The candidates of the bookings, to pick records that "already exist" in the demo's CRM.
 std::vector<BookingCandidate> candidates_of(const engine::PlanPtr& plan, const std::string& bookings) {
   engine::Evaluator evaluator(plan);
@@ -79,15 +74,15 @@ void print_crm(const SandboxState& s, const std::set<std::string>& existed) {
     std::cout << line << "\n";
   };
   row("id", {{"company", 44}, {"domain", 26}});
-  for (const auto& c : s.companies) row(c.id, {{property(c, "name"), 44}, {property(c, "domain"), 26}, {origin(c), 0}});
+  for (const auto& c : s.companies) row(c.id, {{c.property("name"), 44}, {c.property("domain"), 26}, {origin(c), 0}});
   std::cout << "\n";
   row("id", {{"contact", 40}, {"name", 20}, {"company id", 10}});
   for (const auto& c : s.contacts) {
     std::string companies;
     for (const auto& a : s.associations)
       if (a.contact_id == c.id) companies += (companies.empty() ? "" : ", ") + a.company_id;
-    row(c.id, {{property(c, "email"), 40},
-               {property(c, "lastname") + " " + property(c, "firstname"), 20},
+    row(c.id, {{c.property("email"), 40},
+               {c.property("lastname") + " " + c.property("firstname"), 20},
                {companies.empty() ? "-" : companies, 10},
                {origin(c), 0}});
   }

@@ -43,6 +43,12 @@ struct SandboxRecord {
   std::map<std::string, std::string> properties;  // as stored, without the computed ones
   TimePoint created_at;
   TimePoint updated_at;
+
+  // The property's value; "" when it is not set.
+  std::string property(const std::string& name) const {
+    const auto it = properties.find(name);
+    return it == properties.end() ? "" : it->second;
+  }
 };
 
 struct SandboxAssociation {

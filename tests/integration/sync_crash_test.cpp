@@ -23,21 +23,16 @@ using hubrules::testing::TempDir;
 
 namespace {
 
-std::string property(const SandboxRecord& r, const std::string& name) {
-  const auto it = r.properties.find(name);
-  return it == r.properties.end() ? "" : it->second;
-}
-
 // What the CRM holds, without ids: contacts with the company they are associated with, and
 // the companies with how many records each key has.
 std::multiset<std::string> picture(const SandboxState& s) {
   std::map<std::string, std::string> company_of;
-  for (const auto& c : s.companies) company_of[c.id] = property(c, "domain") + "|" + property(c, "name");
+  for (const auto& c : s.companies) company_of[c.id] = c.property("domain") + "|" + c.property("name");
   std::map<std::string, std::string> email_of;
-  for (const auto& c : s.contacts) email_of[c.id] = property(c, "email");
+  for (const auto& c : s.contacts) email_of[c.id] = c.property("email");
   std::multiset<std::string> out;
   for (const auto& c : s.companies) out.insert("company " + company_of[c.id]);
-  for (const auto& c : s.contacts) out.insert("contact " + property(c, "email"));
+  for (const auto& c : s.contacts) out.insert("contact " + c.property("email"));
   for (const auto& a : s.associations) out.insert("association " + email_of[a.contact_id] + " -> " + company_of[a.company_id]);
   return out;
 }

@@ -15,14 +15,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string property(const SandboxRecord& r, const std::string& name) {
-  const auto it = r.properties.find(name);
-  return it == r.properties.end() ? "" : it->second;
-}
-
 const SandboxRecord* contact_with(const SandboxState& s, const std::string& email) {
   for (const auto& c : s.contacts)
-    if (property(c, "email") == email) return &c;
+    if (c.property("email") == email) return &c;
   return nullptr;
 }
 
@@ -35,13 +30,13 @@ std::set<std::pair<std::string, std::string>> associations(const SandboxState& s
 // The CRM as (email → company domain/name it is associated with), for comparing runs.
 std::map<std::string, std::string> crm_picture(const SandboxState& s) {
   std::map<std::string, std::string> out;
-  for (const auto& c : s.contacts) out[property(c, "email")] = "";
+  for (const auto& c : s.contacts) out[c.property("email")] = "";
   for (const auto& a : s.associations)
     for (const auto& c : s.contacts)
       if (c.id == a.contact_id)
         for (const auto& co : s.companies)
-          if (co.id == a.company_id) out[property(c, "email")] += property(co, "domain") + "|" + property(co, "name") + ";";
-  for (const auto& co : s.companies) out["company:" + property(co, "domain") + "|" + property(co, "name")] += "+";
+          if (co.id == a.company_id) out[c.property("email")] += co.property("domain") + "|" + co.property("name") + ";";
+  for (const auto& co : s.companies) out["company:" + co.property("domain") + "|" + co.property("name")] += "+";
   return out;
 }
 
@@ -65,10 +60,10 @@ TEST_CASE("sync: new guests make contacts, companies and associations", "[sync]"
   const auto s = h.sandbox.state();
   REQUIRE(s.contacts.size() == 3);
   REQUIRE(s.companies.size() == 2);
-  CHECK(property(s.companies[0], "domain") == "acme.co.jp");
-  CHECK(property(s.companies[0], "name") == "Acme KK");
-  CHECK(property(s.companies[1], "domain").empty());
-  CHECK(property(s.companies[1], "name") == "Tanaka Shoji");
+  CHECK(s.companies[0].property("domain") == "acme.co.jp");
+  CHECK(s.companies[0].property("name") == "Acme KK");
+  CHECK(s.companies[1].property("domain").empty());
+  CHECK(s.companies[1].property("name") == "Tanaka Shoji");
   CHECK(associations(s) == std::set<std::pair<std::string, std::string>>{
                                {contact_with(s, "taro@acme.co.jp")->id, s.companies[0].id},
                                {contact_with(s, "hanako@gmail.com")->id, s.companies[1].id}});
@@ -92,7 +87,7 @@ TEST_CASE("sync: a company HubSpot holds is found by domain or by name, and not 
   CHECK(counts.companies_duplicate == 2);
   const auto s = h.sandbox.state();
   CHECK(s.companies.size() == 2);
-  CHECK(property(s.companies[0], "name") == "ACME Holdings");  // a duplicate is not updated
+  CHECK(s.companies[0].property("name") == "ACME Holdings");  // a duplicate is not updated
   CHECK(associations(s) == std::set<std::pair<std::string, std::string>>{
                                {contact_with(s, "taro@acme.co.jp")->id, by_domain},
                                {contact_with(s, "hanako@gmail.com")->id, by_name}});
@@ -123,7 +118,7 @@ TEST_CASE("sync: an existing contact is neither created, updated nor associated"
   CHECK(counts.associations == 0);
   const auto s = h.sandbox.state();
   REQUIRE(s.contacts.size() == 1);
-  CHECK(property(s.contacts[0], "firstname") == "Old");
+  CHECK(s.contacts[0].property("firstname") == "Old");
   CHECK(s.associations.empty());
   CHECK(h.store->outcome("ev-1")->contact == Disposition::duplicate);
 }

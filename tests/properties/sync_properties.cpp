@@ -70,20 +70,15 @@ struct Oracle {
   }
 };
 
-std::string property(const SandboxRecord& r, const std::string& name) {
-  const auto it = r.properties.find(name);
-  return it == r.properties.end() ? "" : it->second;
-}
-
 std::multiset<std::string> picture(const SandboxState& s) {
   std::map<std::string, std::string> company, email;
   std::multiset<std::string> out;
   for (const auto& c : s.companies) {
-    company[c.id] = key_of({property(c, "domain"), property(c, "name")});
+    company[c.id] = key_of({c.property("domain"), c.property("name")});
     out.insert("company " + company[c.id]);
   }
   for (const auto& c : s.contacts) {
-    email[c.id] = property(c, "email");
+    email[c.id] = c.property("email");
     out.insert("contact " + email[c.id]);
   }
   for (const auto& a : s.associations) out.insert(email[a.contact_id] + " -> " + company[a.company_id]);
