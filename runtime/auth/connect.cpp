@@ -7,7 +7,7 @@
 #include <optional>
 #include <stdexcept>
 
-#include "runtime/auth/form_encoding.hpp"
+#include "runtime/http/form_encoding.hpp"
 #include "runtime/auth/loopback_redirect.hpp"
 #include "runtime/auth/oauth_client.hpp"
 #include "runtime/auth/oauth_tokens.hpp"
@@ -83,7 +83,7 @@ std::string build_authorize_url(const std::string& authorize_base, const std::st
                                 const std::string& scopes, const std::string& redirect_uri, const std::string& state) {
   const char separator = authorize_base.find('?') == std::string::npos ? '?' : '&';
   return authorize_base + separator +
-         form_body({{"client_id", client_id}, {"scope", scopes}, {"redirect_uri", redirect_uri}, {"state", state}});
+         http::form_body({{"client_id", client_id}, {"scope", scopes}, {"redirect_uri", redirect_uri}, {"state", state}});
 }
 
 Connected connect_oauth(StateStore& store, Clock& clock, const ConnectOptions& options,

@@ -10,7 +10,7 @@
 #include <optional>
 #include <thread>
 
-#include "runtime/auth/form_encoding.hpp"
+#include "runtime/http/form_encoding.hpp"
 
 namespace hubrules::runtime::auth {
 
@@ -54,7 +54,7 @@ std::string value_of(const std::map<std::string, std::string>& query, const char
 
 // The redirect's query, checked. HubSpot sends error=access_denied when the admin declines.
 Callback read_callback(std::string_view query_text, const std::string& expected_state) {
-  const auto query = parse_form(query_text);
+  const auto query = http::parse_form(query_text);
   if (const std::string error = value_of(query, "error"); !error.empty()) {
     const std::string description = value_of(query, "error_description");
     const std::string detail = description.empty() ? "" : " (" + description + ")";

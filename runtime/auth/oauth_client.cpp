@@ -3,7 +3,7 @@
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
 
-#include "runtime/auth/form_encoding.hpp"
+#include "runtime/http/form_encoding.hpp"
 #include "runtime/http/redact.hpp"
 
 namespace hubrules::runtime::auth {
@@ -67,7 +67,7 @@ TokenGrant OAuthClient::grant(const std::vector<std::pair<std::string, std::stri
   request.target = "/oauth/v1/token";
   request.headers = {{"Content-Type", "application/x-www-form-urlencoded;charset=utf-8"},
                      {"Accept", "application/json"}};
-  request.body = form_body(form);
+  request.body = http::form_body(form);
   const auto response = send(request);
   if (response.status != 200) throw_oauth_error(what, response);
   spdlog::debug("oauth: {} succeeded", what);
@@ -94,7 +94,7 @@ TokenGrant OAuthClient::refresh(const OAuthApp& app, const std::string& refresh_
 TokenInfo OAuthClient::token_info(const std::string& access_token) {
   constexpr const char* what = "asking HubSpot about the access token";
   http::HttpRequest request;
-  request.target = "/oauth/v1/access-tokens/" + form_url_encode(access_token);
+  request.target = "/oauth/v1/access-tokens/" + http::form_url_encode(access_token);
   request.headers = {{"Accept", "application/json"}};
   const auto response = send(request);
   if (response.status != 200) throw_oauth_error(what, response);
@@ -114,7 +114,7 @@ TokenInfo OAuthClient::token_info(const std::string& access_token) {
 void OAuthClient::revoke(const std::string& refresh_token) {
   http::HttpRequest request;
   request.method = "DELETE";
-  request.target = "/oauth/v1/refresh-tokens/" + form_url_encode(refresh_token);
+  request.target = "/oauth/v1/refresh-tokens/" + http::form_url_encode(refresh_token);
   const auto response = send(request);
   if (response.status != 204 && response.status != 200) throw_oauth_error("revoking the refresh token", response);
 }

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <random>
 
+#include "runtime/http/form_encoding.hpp"
 #include "runtime/sandbox/api_common.hpp"
 
 namespace hubrules::runtime::sandbox {
@@ -38,51 +39,7 @@ std::string get(const Form& f, const char* key) {
   return it == f.end() ? std::string() : it->second;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string url_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') out += ' ';
-    else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-      i += 2;
-    } else out += s[i];
-  }
-  return out;
-}
-
 }  // namespace
-
-std::map<std::string, std::string> parse_form(std::string_view text) {
-  Form out;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    const std::size_t end = std::min(text.find('&', start), text.size());
-    const std::string_view pair = text.substr(start, end - start);
-    const std::size_t eq = pair.find('=');
-    if (!pair.empty())
-      out[url_decode(pair.substr(0, eq))] = eq == std::string_view::npos ? std::string() : url_decode(pair.substr(eq + 1));
-    start = end + 1;
-  }
-  return out;
-}
-
-std::string url_encode(std::string_view s) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += ch;
-    else out += {'%', hex[c >> 4], hex[c & 15]};
-  }
-  return out;
-}
 
 std::int64_t OAuth::now_ms() const {
   return std::chrono::duration_cast<Millis>(clock_.now().time_since_epoch()).count();
@@ -100,8 +57,10 @@ ApiResponse OAuth::authorize(const ApiRequest& req) {
   }
   const std::string code = "sbx-code-" + random_hex(16);
   store_.save_token({code, "code", redirect, now_ms() + 10 * 60 * 1000, false});
-  std::string location = redirect + (redirect.find('?') == std::string::npos ? '?' : '&') + "code=" + url_encode(code);
-  if (const std::string state = get(req.query, "state"); !state.empty()) location += "&state=" + url_encode(state);
+  std::string location = redirect + (redirect.find('?') == std::string::npos ? '?' : '&') +
+                         "code=" + runtime::http::form_url_encode(code);
+  if (const std::string state = get(req.query, "state"); !state.empty())
+    location += "&state=" + runtime::http::form_url_encode(state);
   ApiResponse r = json_response(302, "<html><body>Approved. Redirecting…</body></html>");
   r.content_type = "text/html;charset=utf-8";
   r.headers.emplace_back("Location", location);
@@ -109,7 +68,7 @@ ApiResponse OAuth::authorize(const ApiRequest& req) {
 }
 
 ApiResponse OAuth::token(const ApiRequest& req) {
-  const Form form = parse_form(req.body);
+  const Form form = runtime::http::parse_form(req.body);
   if (auto bad = check_client(form)) return std::move(*bad);
   const std::string grant = get(form, "grant_type");
   if (grant == "authorization_code") return grant_code(form);

@@ -44,8 +44,4 @@ class OAuth {
   OAuthSettings settings_;
 };
 
-// application/x-www-form-urlencoded (also query strings) into name → value.
-std::map<std::string, std::string> parse_form(std::string_view text);
-std::string url_encode(std::string_view s);
-
 }  // namespace hubrules::runtime::sandbox

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "runtime/http/form_encoding.hpp"
 #include "runtime/sandbox/oauth_api.hpp"
 
 namespace hubrules::runtime::sandbox {
@@ -33,7 +34,7 @@ ApiRequest to_api(const http::request<http::string_body>& req) {
   const std::string target = text(req.target());
   const std::size_t q = target.find('?');
   r.path = target.substr(0, q);
-  if (q != std::string::npos) r.query = parse_form(std::string_view(target).substr(q + 1));
+  if (q != std::string::npos) r.query = runtime::http::parse_form(std::string_view(target).substr(q + 1));
   r.authorization = text(req[http::field::authorization]);
   r.content_type = text(req[http::field::content_type]);
   r.body = req.body();

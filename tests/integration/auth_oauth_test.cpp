@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "runtime/auth/connect.hpp"
-#include "runtime/auth/form_encoding.hpp"
+#include "runtime/http/form_encoding.hpp"
 #include "runtime/auth/loopback_redirect.hpp"
 #include "runtime/auth/oauth_client.hpp"
 #include "runtime/auth/oauth_tokens.hpp"
@@ -100,9 +100,9 @@ std::unique_ptr<hubrules::runtime::http::HttpClient> listener_client(const Loopb
 
 TEST_CASE("auth: form encoding survives reserved characters", "[auth]") {
   const std::string secret = "a&b=c+d e%f/ü";
-  CHECK(form_url_encode(secret) == "a%26b%3Dc%2Bd%20e%25f%2F%C3%BC");
-  CHECK(parse_form(form_body({{"x", secret}, {"y", ""}})) == std::map<std::string, std::string>{{"x", secret}, {"y", ""}});
-  CHECK(form_url_decode("a+b%2") == "a b%2");
+  CHECK(http::form_url_encode(secret) == "a%26b%3Dc%2Bd%20e%25f%2F%C3%BC");
+  CHECK(http::parse_form(http::form_body({{"x", secret}, {"y", ""}})) == std::map<std::string, std::string>{{"x", secret}, {"y", ""}});
+  CHECK(http::form_url_decode("a+b%2") == "a b%2");
 }
 
 TEST_CASE("auth: connect stores the portal's tokens and the app", "[auth]") {

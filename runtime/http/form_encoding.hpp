@@ -1,13 +1,13 @@
 #pragma once
 // application/x-www-form-urlencoded, both ways: the OAuth token endpoint's bodies, the authorize
-// URL's query and the loopback redirect's query all use it.
+// URL's query and the loopback redirect's query all use it, on the client and in the sandbox.
 #include <map>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-namespace hubrules::runtime::auth {
+namespace hubrules::runtime::http {
 
 // Percent-encodes everything but RFC 3986's unreserved characters, so a secret containing '&',
 // '=', '+' or spaces survives the trip.
@@ -19,4 +19,4 @@ std::string form_body(const std::vector<std::pair<std::string, std::string>>& fi
 // "a=1&b=2" (no leading '?'); a repeated name keeps its first value.
 std::map<std::string, std::string> parse_form(std::string_view text);
 
-}  // namespace hubrules::runtime::auth
+}  // namespace hubrules::runtime::http

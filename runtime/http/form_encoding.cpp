@@ -1,8 +1,8 @@
-#include "runtime/auth/form_encoding.hpp"
+#include "runtime/http/form_encoding.hpp"
 
 #include <algorithm>
 
-namespace hubrules::runtime::auth {
+namespace hubrules::runtime::http {
 
 namespace {
 
@@ -82,4 +82,4 @@ std::map<std::string, std::string> parse_form(std::string_view text) {
   return out;
 }
 
-}  // namespace hubrules::runtime::auth
+}  // namespace hubrules::runtime::http
