@@ -2,6 +2,12 @@
 
 namespace hubrules::text {
 
+std::string lower_ascii(std::string_view s) {
+  std::string out(s.size(), '\0');
+  lower_ascii(s, out.data());
+  return out;
+}
+
 std::string_view lower_ascii(std::string_view s, char* out) noexcept {
   for (std::size_t i = 0; i < s.size(); ++i) out[i] = to_lower_ascii(s[i]);
   return {out, s.size()};

@@ -4,21 +4,11 @@
 #include <cctype>
 #include <charconv>
 
+#include "engine/text/ascii_case.hpp"
+
 namespace hubrules::runtime::http {
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 [[noreturn]] void bad_url(std::string_view url, const char* why) {
   throw std::invalid_argument("bad base URL '" + std::string(url) + "': " + why);
@@ -49,7 +39,7 @@ void parse_authority(std::string_view url, std::string_view authority, BaseUrl& 
     }
   } else {
     auto colon = authority.rfind(':');
-    out.host = lower(authority.substr(0, colon));
+    out.host = text::lower_ascii(authority.substr(0, colon));
     if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
   }
   if (out.host.empty()) bad_url(url, "no host");
@@ -60,7 +50,7 @@ void parse_authority(std::string_view url, std::string_view authority, BaseUrl& 
 
 std::optional<std::string> HttpResponse::header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (iequals(key, name)) return value;
+    if (text::equals_ignore_ascii_case(key, name)) return value;
   }
   return std::nullopt;
 }
@@ -69,7 +59,7 @@ BaseUrl BaseUrl::parse(std::string_view url) {
   BaseUrl out;
   auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) bad_url(url, "expected scheme://host");
-  out.scheme = lower(url.substr(0, scheme_end));
+  out.scheme = text::lower_ascii(url.substr(0, scheme_end));
   if (out.scheme != "http" && out.scheme != "https") bad_url(url, "scheme must be http or https");
   auto rest = url.substr(scheme_end + 3);
   if (rest.find_first_of("?#") != std::string_view::npos) bad_url(url, "query or fragment not allowed");

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <optional>
 
+#include "engine/text/ascii_case.hpp"
 #include "runtime/http/redact.hpp"
 
 namespace hubrules::runtime::http {
@@ -65,7 +66,7 @@ std::string describe(const HttpResponse& response) {
 }
 
 bool is_header(const std::pair<std::string, std::string>& h, std::string_view name) {
-  return HttpResponse{0, {h}, {}}.header(name).has_value();
+  return text::equals_ignore_ascii_case(h.first, name);
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <regex>
 
+#include "engine/text/ascii_case.hpp"
+
 namespace hubrules::runtime::http {
 
 namespace {
@@ -84,8 +86,7 @@ std::string redact(std::string_view text) {
 }
 
 std::string redact_header_value(std::string_view name, std::string_view value) {
-  std::string lowered(name);
-  for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string lowered = text::lower_ascii(name);
   if (lowered == "authorization" || lowered == "proxy-authorization" || lowered == "cookie" ||
       lowered == "set-cookie") {
     return std::string(kRedacted);

@@ -5,6 +5,8 @@
 #include <ctime>
 #include <random>
 
+#include "engine/text/ascii_case.hpp"
+
 namespace hubrules::runtime::sandbox {
 
 std::string correlation_id() {
@@ -85,13 +87,6 @@ std::optional<std::string_view> string_field(simdjson::dom::element obj, std::st
   std::string_view v;
   if (obj[key].get_string().get(v) != simdjson::SUCCESS) return std::nullopt;
   return v;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = char(c + 32);
-  return out;
 }
 
 std::optional<std::string> id_text(simdjson::dom::element obj, std::string_view key) {

@@ -44,8 +44,6 @@ std::vector<std::string> string_array(simdjson::dom::element doc, std::string_vi
 
 std::optional<std::string_view> string_field(simdjson::dom::element obj, std::string_view key);
 
-std::string lower(std::string_view s);
-
 // The "id" of obj[key] (of obj itself when key is empty), sent as a string or a number.
 std::optional<std::string> id_text(simdjson::dom::element obj, std::string_view key = {});
 

@@ -5,6 +5,7 @@
 #include <functional>
 #include <set>
 
+#include "engine/text/ascii_case.hpp"
 #include "runtime/sandbox/api_context.hpp"
 #include "runtime/sandbox/record_json.hpp"
 
@@ -61,7 +62,7 @@ void normalize_email(std::string_view object, Properties& props) {
   // HubSpot stores contact emails lowercased, which is what makes them unique case-blind.
   if (object != "contacts") return;
   const auto it = props.find("email");
-  if (it != props.end()) it->second = lower(it->second);
+  if (it != props.end()) it->second = text::lower_ascii(it->second);
 }
 
 std::optional<InputError> read_inline_associations(ApiContext& c, std::string_view object, dom::element input,

@@ -1,5 +1,6 @@
 #include "runtime/sandbox/sandbox.hpp"
 
+#include "engine/text/ascii_case.hpp"
 #include "runtime/sandbox/record_json.hpp"
 #include "runtime/sandbox/sandbox_app.hpp"
 #include "runtime/sandbox/sandbox_server.hpp"
@@ -54,7 +55,7 @@ std::string Sandbox::seed_record(std::string_view object, const std::map<std::st
   const std::string name = object_name(object);
   if (name.empty()) throw std::invalid_argument("sandbox: no object type " + std::string(object));
   Properties props(properties.begin(), properties.end());
-  if (const auto it = props.find("email"); name == "contacts" && it != props.end()) it->second = lower(it->second);
+  if (const auto it = props.find("email"); name == "contacts" && it != props.end()) it->second = text::lower_ascii(it->second);
   // Long before any search lag, so the record is indexed already.
   const auto ms = std::chrono::duration_cast<Millis>(impl_->options.clock->now().time_since_epoch()).count() -
                   24LL * 3600 * 1000;
@@ -67,7 +68,7 @@ void Sandbox::create_before(const std::string& endpoint, std::string_view object
   const std::string name = object_name(object);
   if (name.empty()) throw std::invalid_argument("sandbox: no object type " + std::string(object));
   Properties props(properties.begin(), properties.end());
-  if (const auto it = props.find("email"); name == "contacts" && it != props.end()) it->second = lower(it->second);
+  if (const auto it = props.find("email"); name == "contacts" && it != props.end()) it->second = text::lower_ascii(it->second);
   impl_->app.create_before(endpoint, name, std::move(props));
 }
 

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "engine/text/ascii_case.hpp"
 #include "runtime/sandbox/api_common.hpp"
 
 namespace hubrules::runtime::sandbox {
@@ -104,7 +105,7 @@ const std::map<std::int64_t, Record>& Store::all(std::string_view object) const 
 void Store::index_email(const Record& r) {
   if (r.object != "contacts" || r.archived) return;
   const auto it = r.properties.find("email");
-  if (it != r.properties.end() && !it->second.empty()) emails_[lower(it->second)] = r.id;
+  if (it != r.properties.end() && !it->second.empty()) emails_[text::lower_ascii(it->second)] = r.id;
 }
 
 const Record& Store::create(std::string_view object, Properties properties, std::int64_t created_ms,
@@ -131,7 +132,7 @@ Record* Store::find(std::string_view object, std::int64_t id) {
 }
 
 std::optional<std::int64_t> Store::contact_by_email(std::string_view email) const {
-  const auto it = emails_.find(lower(email));
+  const auto it = emails_.find(text::lower_ascii(email));
   if (it == emails_.end()) return std::nullopt;
   return it->second;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "engine/text/ascii_case.hpp"
 #include "runtime/sandbox/api_context.hpp"
 #include "runtime/sandbox/record_json.hpp"
 
@@ -39,14 +40,14 @@ std::optional<double> as_number(std::string_view s) {
 int compare(std::string_view a, std::string_view b) {
   const auto x = as_number(a), y = as_number(b);
   if (x && y) return *x < *y ? -1 : (*x > *y ? 1 : 0);
-  const std::string la = lower(a), lb = lower(b);
+  const std::string la = text::lower_ascii(a), lb = text::lower_ascii(b);
   return la < lb ? -1 : (la > lb ? 1 : 0);
 }
 
 bool in_values(const Filter& f, const std::string& v) {
   // IN/NOT_IN on strings match only lowercase values (HUBSPOT-API.md, Search): the record's
   // value is lowercased, the request's is not, so "Acme.com" in values never matches.
-  const std::string probe = f.string_typed ? lower(v) : v;
+  const std::string probe = f.string_typed ? text::lower_ascii(v) : v;
   for (const auto& x : f.values)
     if (f.string_typed ? x == probe : compare(x, v) == 0) return true;
   return false;
@@ -54,7 +55,7 @@ bool in_values(const Filter& f, const std::string& v) {
 
 bool contains_token(std::string_view value, std::string token) {
   token.erase(std::remove(token.begin(), token.end(), '*'), token.end());
-  return lower(value).find(lower(token)) != std::string::npos;
+  return text::lower_ascii(value).find(text::lower_ascii(token)) != std::string::npos;
 }
 
 bool matches(const Record& r, const Filter& f) {
@@ -134,7 +135,7 @@ bool matches_groups(const Record& r, const std::vector<FilterGroup>& groups) {
 bool matches_query(const Record& r, const std::string& query) {
   if (query.empty()) return true;
   for (const char* p : {"firstname", "lastname", "email", "phone", "company", "name", "domain", "website"})
-    if (const auto v = property_value(r, p); v && lower(*v).find(lower(query)) != std::string::npos) return true;
+    if (const auto v = property_value(r, p); v && text::lower_ascii(*v).find(text::lower_ascii(query)) != std::string::npos) return true;
   return false;
 }
 

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "engine/text/ascii_case.hpp"
 #include "runtime/store/sqlite_handle.hpp"
 #include "runtime/store/sqlite_schema.hpp"
 
@@ -83,17 +84,10 @@ std::optional<TimePoint> from_millis(const std::optional<std::int64_t>& millis) 
   return millis ? std::optional(from_millis(*millis)) : std::nullopt;
 }
 
-std::string ascii_lower(std::string_view text) {
-  std::string lowered(text);
-  std::transform(lowered.begin(), lowered.end(), lowered.begin(),
-                 [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
-  return lowered;
-}
-
 // A dedupe key as stored: lowercase, and absent when empty, so that it never matches.
 std::optional<std::string> stored_key(const std::optional<std::string>& value) {
   if (!value || value->empty()) return std::nullopt;
-  return ascii_lower(*value);
+  return text::lower_ascii(*value);
 }
 
 Disposition disposition_from_string(std::string_view text) {
@@ -476,13 +470,13 @@ void SqliteStateStore::remember_contact(const CreatedContact& contact) {
   auto q = impl_->use(
       "INSERT INTO created_contacts (email, hubspot_id, created_at) VALUES (?1, ?2, ?3) "
       "ON CONFLICT (email) DO NOTHING");
-  q->bind(1, ascii_lower(contact.email)).bind(2, contact.hubspot_id).bind(3, to_millis(contact.created_at)).run();
+  q->bind(1, text::lower_ascii(contact.email)).bind(2, contact.hubspot_id).bind(3, to_millis(contact.created_at)).run();
 }
 
 std::optional<CreatedContact> SqliteStateStore::find_contact(const std::string& email) {
   std::lock_guard lock(impl_->mutex);
   auto q = impl_->use("SELECT hubspot_id, email, created_at FROM created_contacts WHERE email = ?1");
-  q->bind(1, ascii_lower(email));
+  q->bind(1, text::lower_ascii(email));
   if (!q->step()) return std::nullopt;
   return CreatedContact{q->text(0), q->text(1), from_millis(q->integer(2))};
 }

@@ -12,9 +12,7 @@ RecordCandidate record_from(const engine::BlockPlan& block, const engine::Record
   for (std::uint32_t k : block.dedupe_keys) {
     const engine::Value v = r.get(block.properties[k].name);
     if (v.is_null()) continue;
-    std::string lower(v.text);
-    for (char& c : lower) c = text::to_lower_ascii(c);
-    out.keys.push_back({block.properties[k].name, std::move(lower)});
+    out.keys.push_back({block.properties[k].name, text::lower_ascii(v.text)});
   }
   return out;
 }

@@ -22,12 +22,6 @@ constexpr std::size_t max_filter_groups = 5;
 constexpr std::size_t max_in_values = 100;
 constexpr int search_page_size = 200;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = text::to_lower_ascii(c);
-  return out;
-}
-
 std::string describe(const http::HttpResponse& r) {
   std::string body = r.body.substr(0, 300);
   return "HubSpot answered " + std::to_string(r.status) + ": " + body;
@@ -93,7 +87,7 @@ bool answers(const CreateInput& input, dom::element result) {
   for (const DedupeKey& key : input.record->keys) {
     std::string_view v;
     if (result["properties"][key.property].get_string().get(v) != simdjson::SUCCESS) return false;
-    if (lower(v) != key.value) return false;
+    if (text::lower_ascii(v) != key.value) return false;
   }
   return true;
 }
@@ -212,7 +206,7 @@ std::map<std::string, std::string> HubSpotRecords::contacts_by_email(const std::
     for (auto c : results) {
       std::string_view email;
       if (c["properties"]["email"].get_string().get(email) == simdjson::SUCCESS)
-        found[lower(email)] = std::string(string_or_empty(c, "id"));
+        found[text::lower_ascii(email)] = std::string(string_or_empty(c, "id"));
     }
   }
   return found;
@@ -272,7 +266,7 @@ std::vector<ExistingCompany> HubSpotRecords::search_page(
     ExistingCompany company{std::string(string_or_empty(c, "id")), {}, {}};
     for (const auto& p : company_keys_) {
       std::string_view v;
-      if (c["properties"][p].get_string().get(v) == simdjson::SUCCESS && !v.empty()) company.keys.push_back({p, lower(v)});
+      if (c["properties"][p].get_string().get(v) == simdjson::SUCCESS && !v.empty()) company.keys.push_back({p, text::lower_ascii(v)});
     }
     // createdAt on the record; the createdate property says the same where a server omits it.
     auto created = parse_hubspot_time(string_or_empty(c, "createdAt"));
