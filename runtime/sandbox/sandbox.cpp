@@ -50,12 +50,21 @@ unsigned short Sandbox::port() const { return impl_->server.port(); }
 
 std::string Sandbox::base_url() const { return "http://" + impl_->options.address + ":" + std::to_string(port()); }
 
-std::string Sandbox::seed_record(std::string_view object, const std::map<std::string, std::string>& properties) {
-  std::lock_guard lock(impl_->app.mutex());
-  const std::string name = object_name(object);
+namespace {
+// The object's canonical name and the properties as the API would store them (emails lowercased).
+std::pair<std::string, Properties> record_to_write(std::string_view object,
+                                                   const std::map<std::string, std::string>& properties) {
+  std::string name = object_name(object);
   if (name.empty()) throw std::invalid_argument("sandbox: no object type " + std::string(object));
   Properties props(properties.begin(), properties.end());
   if (const auto it = props.find("email"); name == "contacts" && it != props.end()) it->second = text::lower_ascii(it->second);
+  return {std::move(name), std::move(props)};
+}
+}  // namespace
+
+std::string Sandbox::seed_record(std::string_view object, const std::map<std::string, std::string>& properties) {
+  std::lock_guard lock(impl_->app.mutex());
+  auto [name, props] = record_to_write(object, properties);
   // Long before any search lag, so the record is indexed already.
   const auto ms = std::chrono::duration_cast<Millis>(impl_->options.clock->now().time_since_epoch()).count() -
                   24LL * 3600 * 1000;
@@ -65,11 +74,8 @@ std::string Sandbox::seed_record(std::string_view object, const std::map<std::st
 void Sandbox::create_before(const std::string& endpoint, std::string_view object,
                             const std::map<std::string, std::string>& properties) {
   std::lock_guard lock(impl_->app.mutex());
-  const std::string name = object_name(object);
-  if (name.empty()) throw std::invalid_argument("sandbox: no object type " + std::string(object));
-  Properties props(properties.begin(), properties.end());
-  if (const auto it = props.find("email"); name == "contacts" && it != props.end()) it->second = text::lower_ascii(it->second);
-  impl_->app.create_before(endpoint, name, std::move(props));
+  auto [name, props] = record_to_write(object, properties);
+  impl_->app.create_before(endpoint, std::move(name), std::move(props));
 }
 
 void Sandbox::seed_association(const std::string& contact_id, const std::string& company_id, int type_id) {
