@@ -15,6 +15,7 @@
 #include "engine/text/display_width.hpp"
 #include "runtime/command_line.hpp"
 #include "runtime/commands.hpp"
+#include "runtime/ndjson_chunks.hpp"
 #include "runtime/rules_loader.hpp"
 #include "runtime/sandbox/sandbox.hpp"
 #include "runtime/sync/delivery_candidate.hpp"
@@ -27,15 +28,13 @@ namespace {
 // The candidates of the bookings, to pick records that "already exist" in the demo's CRM.
 std::vector<BookingCandidate> candidates_of(const engine::PlanPtr& plan, const std::string& bookings) {
   engine::Evaluator evaluator(plan);
+  const simdjson::padded_string text(bookings);
+  const char* end = text.data() + text.size();
   std::vector<BookingCandidate> out;
-  std::size_t start = 0;
-  while (start < bookings.size()) {
-    const std::size_t end = std::min(bookings.find('\n', start), bookings.size());
-    const simdjson::padded_string line(bookings.substr(start, end - start));
-    const auto& e = evaluator.evaluate(line);
+  for_each_line(text.data(), end, 1, [&](std::size_t, const char* p, std::size_t len) {
+    const auto& e = evaluator.evaluate(p, len, static_cast<std::size_t>(end - p) + simdjson::SIMDJSON_PADDING);
     out.push_back(candidate_from(*plan, std::string(e.booking_id.text), e));
-    start = end + 1;
-  }
+  });
   return out;
 }
 

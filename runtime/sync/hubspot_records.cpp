@@ -39,8 +39,9 @@ std::string_view string_or_empty(dom::element e, std::string_view key) {
   return v;
 }
 
-std::vector<std::vector<std::string>> chunks_of(const std::vector<std::string>& values, std::size_t size) {
-  std::vector<std::vector<std::string>> out;
+template <typename T>
+std::vector<std::vector<T>> chunks_of(const std::vector<T>& values, std::size_t size) {
+  std::vector<std::vector<T>> out;
   for (std::size_t i = 0; i < values.size(); i += size)
     out.emplace_back(values.begin() + static_cast<long>(i), values.begin() + static_cast<long>(std::min(values.size(), i + size)));
   return out;
@@ -224,10 +225,7 @@ std::vector<ExistingCompany> HubSpotRecords::companies_matching(const std::vecto
   }
   std::vector<ExistingCompany> found;
   std::set<std::string> seen;
-  for (std::size_t first = 0; first < groups.size(); first += max_filter_groups) {
-    const std::vector<std::pair<std::string, std::vector<std::string>>> request(
-        groups.begin() + static_cast<long>(first),
-        groups.begin() + static_cast<long>(std::min(groups.size(), first + max_filter_groups)));
+  for (const auto& request : chunks_of(groups, max_filter_groups)) {
     std::string after;
     do {
       for (auto& c : search_page(request, after))
@@ -281,10 +279,7 @@ std::vector<ExistingCompany> HubSpotRecords::search_page(
 
 CreateAnswer HubSpotRecords::create(ObjectType type, const std::vector<CreateInput>& inputs) {
   CreateAnswer answer;
-  for (std::size_t first = 0; first < inputs.size(); first += max_batch_inputs)
-    create_chunk(type, {inputs.begin() + static_cast<long>(first),
-                        inputs.begin() + static_cast<long>(std::min(inputs.size(), first + max_batch_inputs))},
-                 answer);
+  for (const auto& chunk : chunks_of(inputs, max_batch_inputs)) create_chunk(type, chunk, answer);
   return answer;
 }
 
