@@ -4,16 +4,12 @@
 #include <spdlog/spdlog.h>
 
 #include "runtime/http/form_encoding.hpp"
+#include "runtime/json_fields.hpp"
 #include "runtime/http/redact.hpp"
 
 namespace hubrules::runtime::auth {
 
 namespace {
-
-std::string text_field(simdjson::dom::element doc, const char* key) {
-  std::string_view text;
-  return doc[key].get(text) ? std::string() : std::string(text);
-}
 
 // HubSpot's OAuth errors: {"status":"BAD_REFRESH_TOKEN","message":…,"error":"invalid_grant",…}.
 // The message is redacted: HubSpot echoes no secrets today, but nothing promises it never will.
@@ -22,9 +18,9 @@ std::string text_field(simdjson::dom::element doc, const char* key) {
   simdjson::dom::element doc;
   std::string code, error, message;
   if (!parser.parse(response.body).get(doc)) {
-    code = text_field(doc, "status");
-    error = text_field(doc, "error");
-    message = text_field(doc, "message");
+    code = string_or_empty(doc, "status");
+    error = string_or_empty(doc, "error");
+    message = string_or_empty(doc, "message");
   }
   std::string text = std::string(what) + ": HubSpot answered " + std::to_string(response.status);
   if (!code.empty()) text += " " + code;
@@ -44,9 +40,9 @@ TokenGrant parse_grant(const http::HttpResponse& response, const char* what) {
   simdjson::dom::parser parser;
   const auto doc = parse_json(parser, response, what);
   TokenGrant grant;
-  grant.token_type = text_field(doc, "token_type");
-  grant.access_token = text_field(doc, "access_token");
-  grant.refresh_token = text_field(doc, "refresh_token");
+  grant.token_type = string_or_empty(doc, "token_type");
+  grant.access_token = string_or_empty(doc, "access_token");
+  grant.refresh_token = string_or_empty(doc, "refresh_token");
   std::int64_t seconds = 0;
   if (doc["expires_in"].get(seconds) || seconds <= 0 || grant.access_token.empty())
     throw OAuthError(std::string(what) + ": HubSpot's answer lacks access_token or expires_in", response.status, "");
@@ -103,7 +99,7 @@ TokenInfo OAuthClient::token_info(const std::string& access_token) {
   TokenInfo info;
   if (doc["hub_id"].get(info.hub_id) || info.hub_id <= 0)
     throw OAuthError(std::string(what) + ": the answer lacks hub_id", response.status, "");
-  info.user = text_field(doc, "user");
+  info.user = string_or_empty(doc, "user");
   simdjson::dom::array scopes;
   if (!doc["scopes"].get(scopes))
     for (const auto scope : scopes)

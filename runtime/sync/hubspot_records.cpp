@@ -7,6 +7,7 @@
 #include <set>
 
 #include "engine/text/ascii_case.hpp"
+#include "runtime/json_fields.hpp"
 #include "runtime/json_out.hpp"
 
 namespace hubrules::runtime {
@@ -31,12 +32,6 @@ dom::element parse(dom::parser& parser, const http::HttpResponse& r) {
   dom::element doc;
   if (parser.parse(r.body).get(doc) != simdjson::SUCCESS) throw HubSpotRejected("not JSON: " + describe(r));
   return doc;
-}
-
-std::string_view string_or_empty(dom::element e, std::string_view key) {
-  std::string_view v;
-  if (e[key].get_string().get(v) != simdjson::SUCCESS) return {};
-  return v;
 }
 
 template <typename T>
