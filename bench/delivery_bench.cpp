@@ -26,7 +26,7 @@
 
 #include "bench/booking_generator.hpp"
 #include "bench/delivery_bench.hpp"
-#include "runtime/rules_loader.hpp"
+#include "runtime/mapping/rules_loader.hpp"
 
 extern char** environ;
 

@@ -9,7 +9,7 @@
 
 #include "bench/delivery_bench.hpp"
 #include "engine/evaluator.hpp"
-#include "runtime/ndjson_chunks.hpp"
+#include "runtime/mapping/ndjson_chunks.hpp"
 
 namespace hubrules::bench {
 

@@ -14,9 +14,9 @@
 
 #include "bench/delivery_bench.hpp"
 #include "engine/text/json_writer.hpp"
-#include "runtime/clock.hpp"
+#include "runtime/base/clock.hpp"
 #include "runtime/http/http_client.hpp"
-#include "runtime/http/hubspot_api.hpp"
+#include "runtime/hubspot/hubspot_api.hpp"
 #include "runtime/http/rate_limiter.hpp"
 
 namespace hubrules::bench {

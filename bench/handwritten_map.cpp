@@ -35,8 +35,8 @@
 #include "engine/text/json_writer.hpp"
 #include "engine/text/person_name.hpp"
 #include "engine/text/whitespace.hpp"
-#include "runtime/booking_mapper.hpp"
-#include "runtime/ndjson_chunks.hpp"
+#include "runtime/mapping/booking_mapper.hpp"
+#include "runtime/mapping/ndjson_chunks.hpp"
 
 namespace {
 

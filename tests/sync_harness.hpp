@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/http/hubspot_api.hpp"
+#include "runtime/hubspot/hubspot_api.hpp"
 #include "runtime/sandbox/sandbox.hpp"
 #include "runtime/store/sqlite_state_store.hpp"
 #include "runtime/sync/sync_pipeline.hpp"

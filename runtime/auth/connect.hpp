@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/clock.hpp"
+#include "runtime/base/clock.hpp"
 #include "runtime/store/state_store.hpp"
 
 namespace hubrules::runtime::auth {

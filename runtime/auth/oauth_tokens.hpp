@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "runtime/auth/access_tokens.hpp"
-#include "runtime/auth/oauth_client.hpp"
+#include "runtime/hubspot/access_tokens.hpp"
+#include "runtime/hubspot/oauth_client.hpp"
 #include "runtime/http/http_client.hpp"
 
 namespace hubrules::runtime::auth {

@@ -5,7 +5,7 @@
 #include <deque>
 #include <mutex>
 
-#include "runtime/clock.hpp"
+#include "runtime/base/clock.hpp"
 #include "runtime/http/http_types.hpp"
 
 namespace hubrules::runtime::http {

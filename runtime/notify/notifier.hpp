@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "runtime/clock.hpp"
+#include "runtime/base/clock.hpp"
 #include "runtime/notify/message.hpp"
 #include "runtime/notify/smtp.hpp"
 

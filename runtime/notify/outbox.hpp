@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <string_view>
 
-#include "runtime/clock.hpp"
+#include "runtime/base/clock.hpp"
 
 namespace hubrules::runtime::notify {
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "runtime/sandbox/http_types.hpp"
-#include "runtime/json_out.hpp"
+#include "runtime/base/json_out.hpp"
 
 namespace hubrules::runtime::sandbox {
 

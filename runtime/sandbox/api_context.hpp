@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "runtime/clock.hpp"
+#include "runtime/base/clock.hpp"
 #include "runtime/sandbox/http_types.hpp"
 #include "runtime/sandbox/property_schema.hpp"
 #include "runtime/sandbox/sandbox_store.hpp"

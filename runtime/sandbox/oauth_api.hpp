@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/clock.hpp"
+#include "runtime/base/clock.hpp"
 #include "runtime/sandbox/http_types.hpp"
 #include "runtime/sandbox/sandbox_store.hpp"
 

@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <deque>
 
-#include "runtime/clock.hpp"
+#include "runtime/base/clock.hpp"
 
 namespace hubrules::runtime::sandbox {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/json_out.hpp"
+#include "runtime/base/json_out.hpp"
 #include "runtime/sandbox/sandbox_store.hpp"
 
 namespace hubrules::runtime::sandbox {

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "runtime/clock.hpp"
+#include "runtime/base/clock.hpp"
 
 namespace hubrules::runtime {
 

@@ -20,8 +20,8 @@
 #include <string_view>
 #include <vector>
 
-#include "runtime/clock.hpp"
-#include "runtime/dedupe_key.hpp"
+#include "runtime/base/clock.hpp"
+#include "runtime/base/dedupe_key.hpp"
 
 namespace hubrules::runtime {
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "engine/evaluation.hpp"
-#include "runtime/dedupe_key.hpp"
+#include "runtime/base/dedupe_key.hpp"
 
 namespace hubrules::runtime {
 

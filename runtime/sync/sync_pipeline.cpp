@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <set>
 
-#include "runtime/ndjson_chunks.hpp"
+#include "runtime/mapping/ndjson_chunks.hpp"
 
 namespace hubrules::runtime {
 

@@ -16,10 +16,10 @@
 #include <string>
 
 #include "engine/evaluator.hpp"
-#include "runtime/clock.hpp"
+#include "runtime/base/clock.hpp"
 #include "runtime/notify/notifier.hpp"
 #include "runtime/store/state_store.hpp"
-#include "runtime/sync/hubspot_records.hpp"
+#include "runtime/hubspot/hubspot_records.hpp"
 #include "runtime/sync/sync_report.hpp"
 
 namespace hubrules::runtime {

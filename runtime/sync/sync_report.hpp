@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <string>
 
-#include "runtime/http/hubspot_api.hpp"
+#include "runtime/hubspot/hubspot_api.hpp"
 
 namespace hubrules::runtime {
 

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "engine/plan.hpp"
-#include "runtime/clock.hpp"
-#include "runtime/http/hubspot_api.hpp"
+#include "runtime/base/clock.hpp"
+#include "runtime/hubspot/hubspot_api.hpp"
 #include "runtime/http/rate_limiter.hpp"
 #include "runtime/sync/sync_pipeline.hpp"
 

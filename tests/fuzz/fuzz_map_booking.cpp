@@ -18,7 +18,7 @@
 #include "engine/evaluator.hpp"
 #include "engine/map_output.hpp"
 #include "grammar/source.hpp"
-#include "runtime/ndjson_chunks.hpp"
+#include "runtime/mapping/ndjson_chunks.hpp"
 
 namespace {
 

@@ -15,7 +15,7 @@
 #include "runtime/auth/connect.hpp"
 #include "runtime/http/form_encoding.hpp"
 #include "runtime/auth/loopback_redirect.hpp"
-#include "runtime/auth/oauth_client.hpp"
+#include "runtime/hubspot/oauth_client.hpp"
 #include "runtime/auth/oauth_tokens.hpp"
 #include "runtime/http/http_client.hpp"
 #include "runtime/sandbox/sandbox.hpp"

@@ -21,9 +21,9 @@
 #include <sstream>
 #include <thread>
 
-#include "runtime/clock.hpp"
+#include "runtime/base/clock.hpp"
 #include "runtime/http/http_client.hpp"
-#include "runtime/http/hubspot_api.hpp"
+#include "runtime/hubspot/hubspot_api.hpp"
 #include "runtime/http/rate_limiter.hpp"
 #include "runtime/http/redact.hpp"
 #include "../test_certificates.hpp"

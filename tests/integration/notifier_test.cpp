@@ -19,7 +19,7 @@
 #include <sstream>
 #include <thread>
 
-#include "runtime/clock.hpp"
+#include "runtime/base/clock.hpp"
 #include "runtime/notify/message.hpp"
 #include "runtime/notify/notifier.hpp"
 #include "runtime/notify/outbox.hpp"

@@ -19,8 +19,8 @@
 #include <unordered_set>
 #include <vector>
 
-#include "runtime/booking_mapper.hpp"
-#include "runtime/ndjson_chunks.hpp"
+#include "runtime/mapping/booking_mapper.hpp"
+#include "runtime/mapping/ndjson_chunks.hpp"
 #include "tests/test_support.hpp"
 
 namespace {

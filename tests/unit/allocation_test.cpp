@@ -7,7 +7,7 @@
 #include <new>
 
 #include "../test_support.hpp"
-#include "runtime/rules_loader.hpp"
+#include "runtime/mapping/rules_loader.hpp"
 
 // AddressSanitizer replaces operator new itself; a second replacement here would mix its
 // allocations with our frees. The count is taken in the normal build only.

@@ -3,9 +3,9 @@
 #include <map>
 #include <string>
 
-#include "runtime/command_line.hpp"
-#include "runtime/commands.hpp"
-#include "runtime/logging.hpp"
+#include "runtime/cli/command_line.hpp"
+#include "runtime/cli/commands.hpp"
+#include "runtime/base/logging.hpp"
 #include "runtime/sandbox/sandbox.hpp"
 
 namespace {

@@ -9,9 +9,9 @@
 #include <cstring>
 #include <iostream>
 
-#include "runtime/command_line.hpp"
-#include "runtime/commands.hpp"
-#include "runtime/rules_loader.hpp"
+#include "runtime/cli/command_line.hpp"
+#include "runtime/cli/commands.hpp"
+#include "runtime/mapping/rules_loader.hpp"
 #include "runtime/sync/sync_session.hpp"
 
 namespace hubrules::runtime {

@@ -4,8 +4,8 @@
 #include <iostream>
 
 #include "engine/function.hpp"
-#include "runtime/command_line.hpp"
-#include "runtime/commands.hpp"
+#include "runtime/cli/command_line.hpp"
+#include "runtime/cli/commands.hpp"
 
 namespace hubrules::runtime {
 

@@ -9,12 +9,12 @@
 #include <thread>
 
 #include "engine/evaluator.hpp"
-#include "runtime/batch_preview.hpp"
-#include "runtime/booking_mapper.hpp"
-#include "runtime/command_line.hpp"
-#include "runtime/commands.hpp"
-#include "runtime/ndjson_chunks.hpp"
-#include "runtime/rules_loader.hpp"
+#include "runtime/mapping/batch_preview.hpp"
+#include "runtime/mapping/booking_mapper.hpp"
+#include "runtime/cli/command_line.hpp"
+#include "runtime/cli/commands.hpp"
+#include "runtime/mapping/ndjson_chunks.hpp"
+#include "runtime/mapping/rules_loader.hpp"
 
 namespace hubrules::runtime {
 

@@ -1,4 +1,4 @@
-#include "runtime/command_line.hpp"
+#include "runtime/cli/command_line.hpp"
 
 #include <charconv>
 

@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "runtime/clock.hpp"
+#include "runtime/base/clock.hpp"
 #include "runtime/http/http_client.hpp"
 #include "runtime/http/rate_limiter.hpp"
 

@@ -1,4 +1,4 @@
-#include "runtime/canonical_json.hpp"
+#include "runtime/base/canonical_json.hpp"
 
 #include <simdjson.h>
 

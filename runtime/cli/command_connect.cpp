@@ -9,8 +9,8 @@
 #include <thread>
 
 #include "runtime/auth/connect.hpp"
-#include "runtime/command_line.hpp"
-#include "runtime/commands.hpp"
+#include "runtime/cli/command_line.hpp"
+#include "runtime/cli/commands.hpp"
 #include "runtime/store/sqlite_state_store.hpp"
 
 extern char** environ;

@@ -4,7 +4,7 @@
 #include <csignal>
 #include <iostream>
 
-#include "runtime/command_line.hpp"
+#include "runtime/cli/command_line.hpp"
 #include "runtime/sandbox/sandbox.hpp"
 
 namespace hubrules::runtime {

@@ -1,4 +1,4 @@
-#include "runtime/batch_preview.hpp"
+#include "runtime/mapping/batch_preview.hpp"
 
 #include "engine/map_output.hpp"
 

@@ -1,4 +1,4 @@
-#include "runtime/http/hubspot_api.hpp"
+#include "runtime/hubspot/hubspot_api.hpp"
 
 #include <simdjson.h>
 #include <spdlog/spdlog.h>

@@ -1,4 +1,4 @@
-#include "runtime/clock.hpp"
+#include "runtime/base/clock.hpp"
 
 #include <thread>
 

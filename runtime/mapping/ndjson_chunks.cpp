@@ -1,4 +1,4 @@
-#include "runtime/ndjson_chunks.hpp"
+#include "runtime/mapping/ndjson_chunks.hpp"
 
 #include <simdjson.h>
 #include <unistd.h>

@@ -5,10 +5,10 @@
 #include <iostream>
 
 #include "engine/function_examples.hpp"
-#include "runtime/command_line.hpp"
-#include "runtime/commands.hpp"
-#include "runtime/rule_tests.hpp"
-#include "runtime/rules_loader.hpp"
+#include "runtime/cli/command_line.hpp"
+#include "runtime/cli/commands.hpp"
+#include "runtime/mapping/rule_tests.hpp"
+#include "runtime/mapping/rules_loader.hpp"
 
 namespace hubrules::runtime {
 

@@ -1,10 +1,10 @@
-#include "runtime/auth/oauth_client.hpp"
+#include "runtime/hubspot/oauth_client.hpp"
 
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
 
 #include "runtime/http/form_encoding.hpp"
-#include "runtime/json_fields.hpp"
+#include "runtime/base/json_fields.hpp"
 #include "runtime/http/redact.hpp"
 
 namespace hubrules::runtime::auth {

@@ -1,4 +1,4 @@
-#include "runtime/booking_mapper.hpp"
+#include "runtime/mapping/booking_mapper.hpp"
 
 #include <unistd.h>
 
@@ -15,7 +15,7 @@
 
 #include "engine/evaluator.hpp"
 #include "engine/map_output.hpp"
-#include "runtime/ndjson_chunks.hpp"
+#include "runtime/mapping/ndjson_chunks.hpp"
 
 namespace hubrules::runtime {
 

@@ -1,4 +1,4 @@
-#include "runtime/dedupe_index.hpp"
+#include "runtime/mapping/dedupe_index.hpp"
 
 #include "engine/text/ascii_case.hpp"
 

@@ -1,4 +1,4 @@
-#include "runtime/rules_loader.hpp"
+#include "runtime/mapping/rules_loader.hpp"
 
 #include <fstream>
 #include <sstream>

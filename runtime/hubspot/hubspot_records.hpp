@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "runtime/auth/access_tokens.hpp"
-#include "runtime/http/hubspot_api.hpp"
+#include "runtime/hubspot/access_tokens.hpp"
+#include "runtime/hubspot/hubspot_api.hpp"
 #include "runtime/store/state_store.hpp"
 #include "runtime/sync/delivery_candidate.hpp"
 #include "runtime/sync/delivery_planner.hpp"

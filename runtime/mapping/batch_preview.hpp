@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "engine/evaluation.hpp"
-#include "runtime/dedupe_index.hpp"
+#include "runtime/mapping/dedupe_index.hpp"
 
 namespace hubrules::runtime {
 

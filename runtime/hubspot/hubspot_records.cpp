@@ -1,4 +1,4 @@
-#include "runtime/sync/hubspot_records.hpp"
+#include "runtime/hubspot/hubspot_records.hpp"
 
 #include <simdjson.h>
 
@@ -7,8 +7,8 @@
 #include <set>
 
 #include "engine/text/ascii_case.hpp"
-#include "runtime/json_fields.hpp"
-#include "runtime/json_out.hpp"
+#include "runtime/base/json_fields.hpp"
+#include "runtime/base/json_out.hpp"
 
 namespace hubrules::runtime {
 

@@ -1,4 +1,4 @@
-#include "runtime/rule_tests.hpp"
+#include "runtime/mapping/rule_tests.hpp"
 
 #include <simdjson.h>
 
@@ -9,8 +9,8 @@
 
 #include "engine/evaluator.hpp"
 #include "engine/map_output.hpp"
-#include "runtime/canonical_json.hpp"
-#include "runtime/rules_loader.hpp"
+#include "runtime/base/canonical_json.hpp"
+#include "runtime/mapping/rules_loader.hpp"
 
 namespace hubrules::runtime {
 
