@@ -29,14 +29,14 @@ unsigned per_mille(std::string_view key, std::uint64_t seed) {
   return unsigned(mix(h ^ mix(seed)) % 1000);
 }
 
-const std::string* property(const runtime::RecordCandidate& r, std::string_view name) {
+const std::string* property(const runtime::hubspot::RecordCandidate& r, std::string_view name) {
   for (const auto& p : r.properties)
     if (p.name == name) return &p.value;
   return nullptr;
 }
 
 // Copies the named properties that are present.
-Properties pick(const runtime::RecordCandidate& r, std::initializer_list<std::string_view> names) {
+Properties pick(const runtime::hubspot::RecordCandidate& r, std::initializer_list<std::string_view> names) {
   Properties out;
   for (auto name : names)
     if (const auto* v = property(r, name)) out.emplace(std::string(name), *v);
@@ -45,7 +45,7 @@ Properties pick(const runtime::RecordCandidate& r, std::initializer_list<std::st
 
 // A company known before: one in ten; of those with a domain, one in three by its name only (an
 // old record nobody gave a domain), which dedupe by name must still find.
-std::optional<SeedRecord> seed_company(const runtime::RecordCandidate& c, std::uint64_t seed) {
+std::optional<SeedRecord> seed_company(const runtime::hubspot::RecordCandidate& c, std::uint64_t seed) {
   if (c.keys.empty()) return std::nullopt;
   const unsigned draw = per_mille(c.keys.front().property + ":" + c.keys.front().value, seed);
   if (draw >= 100) return std::nullopt;
@@ -54,14 +54,14 @@ std::optional<SeedRecord> seed_company(const runtime::RecordCandidate& c, std::u
 }
 
 // A contact known before: one email in twenty.
-std::optional<SeedRecord> seed_contact(const runtime::RecordCandidate& c, std::uint64_t seed) {
+std::optional<SeedRecord> seed_contact(const runtime::hubspot::RecordCandidate& c, std::uint64_t seed) {
   if (c.keys.empty() || per_mille("contact:" + c.keys.front().value, seed) >= 50) return std::nullopt;
   return SeedRecord{"contacts", pick(c, {"email", "firstname", "lastname"})};
 }
 
 // True when none of the record's keys was met before: a company first met by its name alone (a
 // free-mail guest) and later with its domain is one company, and must not be seeded twice.
-bool first_time(std::set<std::string>& seen, std::string_view object, const runtime::RecordCandidate& r) {
+bool first_time(std::set<std::string>& seen, std::string_view object, const runtime::hubspot::RecordCandidate& r) {
   bool fresh = !r.keys.empty();
   for (const auto& k : r.keys) fresh = seen.insert(std::string(object) + " " + k.property + ":" + k.value).second && fresh;
   return fresh;

@@ -24,7 +24,7 @@ namespace hubrules::bench {
 namespace {
 
 namespace http = runtime::http;
-using runtime::RecordCandidate;
+using runtime::hubspot::RecordCandidate;
 
 constexpr std::size_t kErrorsKept = 5;
 
@@ -35,7 +35,7 @@ struct CallFailed : std::runtime_error {
 void json_string(std::string& out, std::string_view s) { text::append_json_string(out, s); }
 
 // One filter group per dedupe key: the groups are ORed, EQ ignores case (HUBSPOT-API.md, Search).
-std::string search_body(const RecordCandidate& r) {
+std::string search_body(const runtime::hubspot::RecordCandidate& r) {
   std::string b = R"({"filterGroups":[)";
   for (std::size_t i = 0; i < r.keys.size(); ++i) {
     b += i ? R"(,{"filters":[{"propertyName":)" : R"({"filters":[{"propertyName":)";
@@ -47,7 +47,7 @@ std::string search_body(const RecordCandidate& r) {
   return b + R"(],"limit":1})";
 }
 
-std::string create_body(const RecordCandidate& r) {
+std::string create_body(const runtime::hubspot::RecordCandidate& r) {
   std::string b = R"({"inputs":[{"properties":{)";
   for (std::size_t i = 0; i < r.properties.size(); ++i) {
     const auto& p = r.properties[i];
@@ -89,7 +89,7 @@ std::optional<std::string> existing_contact_id(const std::string& body) {
 
 class Naive {
  public:
-  Naive(http::HubSpotApi& api, NaiveOutcome& out) : api_(api), out_(out) {}
+  Naive(runtime::hubspot::HubSpotApi& api, NaiveOutcome& out) : api_(api), out_(out) {}
 
   void deliver(const runtime::BookingCandidate& b) {
     if (!b.contact && !b.company) return;
@@ -98,14 +98,14 @@ class Naive {
       const std::string contact = b.contact ? find_or_create("contacts", *b.contact) : "";
       const std::string company = b.company ? find_or_create("companies", *b.company) : "";
       if (b.associate && !contact.empty() && !company.empty()) associate(contact, company);
-    } catch (const std::exception& e) {  // CallFailed, http::DeliveryError
+    } catch (const std::exception& e) {  // CallFailed, runtime::hubspot::DeliveryError
       ++out_.failed_bookings;
       if (out_.first_errors.size() < kErrorsKept) out_.first_errors.push_back(b.event_id + ": " + e.what());
     }
   }
 
  private:
-  std::string find_or_create(const std::string& object, const RecordCandidate& r) {
+  std::string find_or_create(const std::string& object, const runtime::hubspot::RecordCandidate& r) {
     if (!r.keys.empty()) {
       const auto found = first_result_id(parser_, post("/crm/v3/objects/" + object + "/search", search_body(r)).body);
       if (found) return *found;
@@ -113,7 +113,7 @@ class Naive {
     return create(object, r);
   }
 
-  std::string create(const std::string& object, const RecordCandidate& r) {
+  std::string create(const std::string& object, const runtime::hubspot::RecordCandidate& r) {
     const http::HttpResponse answer = post("/crm/v3/objects/" + object + "/batch/create", create_body(r), 409);
     if (answer.status == 409) {
       // Search had not seen the contact yet; HubSpot's unique email saves the day.
@@ -142,7 +142,7 @@ class Naive {
     return answer;
   }
 
-  http::HubSpotApi& api_;
+  runtime::hubspot::HubSpotApi& api_;
   NaiveOutcome& out_;
   simdjson::dom::parser parser_;
 };
@@ -159,7 +159,7 @@ NaiveOutcome run_naive(const engine::PlanPtr& plan, std::string_view ndjson, con
   rate_limits.burst_max = std::size_t(limits.burst_limit);
   rate_limits.search_max = std::size_t(limits.search_rate);
   http::RateLimiter limiter(clock, rate_limits);
-  http::HubSpotApi api(client, limiter, clock, [] { return std::string(kToken); });
+  runtime::hubspot::HubSpotApi api(client, limiter, clock, [] { return std::string(kToken); });
 
   NaiveOutcome out;
   Naive naive(api, out);

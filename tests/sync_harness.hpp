@@ -26,7 +26,7 @@ inline std::string booking(const std::string& id, const std::string& email, cons
 }
 
 // A private-app token that works until told otherwise; counts what the pipeline reports.
-class FixedTokens : public runtime::auth::AccessTokens {
+class FixedTokens : public runtime::hubspot::AccessTokens {
  public:
   explicit FixedTokens(runtime::StateStore& store) : store_(store) {
     runtime::Connection c;
@@ -35,10 +35,10 @@ class FixedTokens : public runtime::auth::AccessTokens {
   }
   const std::string& connection_id() const override { return id_; }
   std::string token() override {
-    if (broken_) throw runtime::auth::ConnectionBroken(id_, "test: broken");
+    if (broken_) throw runtime::hubspot::ConnectionBroken(id_, "test: broken");
     return "pat-na1-test";
   }
-  void unauthorized(const std::string&) override { throw runtime::auth::ConnectionBroken(id_, "test: 401"); }
+  void unauthorized(const std::string&) override { throw runtime::hubspot::ConnectionBroken(id_, "test: 401"); }
   void posted() override { ++posts; }
   void set_broken(bool broken) { broken_ = broken; }
   int posts = 0;
@@ -84,11 +84,11 @@ struct SyncHarness {
     client = std::make_unique<runtime::http::HttpClient>(http);
     limiter = std::make_unique<runtime::http::RateLimiter>(clock, limits);
     tokens = std::make_unique<FixedTokens>(*store);
-    use = std::make_unique<runtime::TokenUse>(*tokens);
-    runtime::http::RetryPolicy policy;
+    use = std::make_unique<runtime::hubspot::TokenUse>(*tokens);
+    runtime::hubspot::RetryPolicy policy;
     policy.jitter_seed = 7;
-    api = std::make_unique<runtime::http::HubSpotApi>(*client, *limiter, clock, use->provider(), policy);
-    records = std::make_unique<runtime::HubSpotRecords>(*api, *use, std::vector<std::string>{"domain", "name"});
+    api = std::make_unique<runtime::hubspot::HubSpotApi>(*client, *limiter, clock, use->provider(), policy);
+    records = std::make_unique<runtime::hubspot::HubSpotRecords>(*api, *use, std::vector<std::string>{"domain", "name"});
   }
 
   // Journals and delivers the bookings, as `hubrules sync FILE` does.
@@ -123,9 +123,9 @@ struct SyncHarness {
   std::unique_ptr<runtime::http::HttpClient> client;
   std::unique_ptr<runtime::http::RateLimiter> limiter;
   std::unique_ptr<FixedTokens> tokens;
-  std::unique_ptr<runtime::TokenUse> use;
-  std::unique_ptr<runtime::http::HubSpotApi> api;
-  std::unique_ptr<runtime::HubSpotRecords> records;
+  std::unique_ptr<runtime::hubspot::TokenUse> use;
+  std::unique_ptr<runtime::hubspot::HubSpotApi> api;
+  std::unique_ptr<runtime::hubspot::HubSpotRecords> records;
   int runs = 0;
 };
 

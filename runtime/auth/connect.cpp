@@ -39,7 +39,7 @@ std::unique_ptr<http::HttpClient> client_for(const std::string& base_url, const 
   return std::make_unique<http::HttpClient>(std::move(options));
 }
 
-Connection connection_from(const ConnectOptions& options, const TokenGrant& grant, const TokenInfo& info,
+Connection connection_from(const ConnectOptions& options, const hubspot::TokenGrant& grant, const hubspot::TokenInfo& info,
                            const std::optional<Connection>& existing, TimePoint now) {
   Connection c;
   c.id = "portal-" + std::to_string(info.hub_id);
@@ -96,9 +96,9 @@ Connected connect_oauth(StateStore& store, Clock& clock, const ConnectOptions& o
   const std::string code = redirect.wait_for_code(options.wait_for_redirect);
 
   const auto http = client_for(options.hubspot_url, options.extra_ca_pem);
-  OAuthClient oauth(*http);
-  const TokenGrant grant = oauth.exchange_code({options.client_id, options.client_secret, redirect.redirect_uri()}, code);
-  const TokenInfo info = oauth.token_info(grant.access_token);
+  hubspot::OAuthClient oauth(*http);
+  const hubspot::TokenGrant grant = oauth.exchange_code({options.client_id, options.client_secret, redirect.redirect_uri()}, code);
+  const hubspot::TokenInfo info = oauth.token_info(grant.access_token);
 
   Connected result;
   store.transaction([&](StateStore& tx) {
@@ -149,7 +149,7 @@ Disconnected disconnect(StateStore& store, const std::string& connection_id,
   } else {
     try {
       const auto http = client_for(connection->api_base_url, extra_ca_pem);
-      OAuthClient(*http).revoke(connection->refresh_token);
+      hubspot::OAuthClient(*http).revoke(connection->refresh_token);
       result.revoked = true;
     } catch (const std::exception& e) {
       // The messages of OAuthClient and HttpClient carry no token.

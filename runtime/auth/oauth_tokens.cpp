@@ -51,7 +51,7 @@ OAuthTokens::OAuthTokens(StateStore& store, Clock& clock, const std::string& con
     throw NoConnection("connection `" + id_ + "` does not say which HubSpot it belongs to: run `hubrules connect`");
   http.base_url = connection->api_base_url;
   http_ = std::make_unique<http::HttpClient>(std::move(http));
-  oauth_ = std::make_unique<OAuthClient>(*http_);
+  oauth_ = std::make_unique<hubspot::OAuthClient>(*http_);
   load(*connection);
 }
 
@@ -76,7 +76,7 @@ void OAuthTokens::reload_if_repaired() {
 
 void OAuthTokens::check_usable() {
   if (broken_) reload_if_repaired();
-  if (broken_) throw ConnectionBroken(id_, broken_reason_);
+  if (broken_) throw hubspot::ConnectionBroken(id_, broken_reason_);
   if (idle_too_long(last_post_, clock_.now(), rules_)) break_connection(idle_reason(rules_));
   if (refresh_token_.empty()) break_connection("no refresh token stored (disconnected): run `hubrules connect`");
 }
@@ -114,13 +114,13 @@ int OAuthTokens::refreshes() const {
 }
 
 void OAuthTokens::refresh() {
-  TokenGrant grant;
+  hubspot::TokenGrant grant;
   try {
     grant = oauth_->refresh(app_, refresh_token_);
-  } catch (const InvalidGrant& e) {
+  } catch (const hubspot::InvalidGrant& e) {
     break_connection("HubSpot rejected the refresh token (" + (e.code().empty() ? "invalid_grant" : e.code()) +
                      "): the app was uninstalled or its tokens revoked; run `hubrules connect`");
-  } catch (const OAuthError& e) {
+  } catch (const hubspot::OAuthError& e) {
     // A 4xx here (unknown client, wrong secret) repeats until the admin acts; a 5xx may pass.
     if (!e.permanent()) throw;
     break_connection(std::string("the token endpoint refused the refresh: ") + e.what());
@@ -139,7 +139,7 @@ void OAuthTokens::break_connection(const std::string& reason) {
   broken_ = true;
   broken_reason_ = reason;
   spdlog::warn("connection {} is broken: {}", id_, reason);
-  throw ConnectionBroken(id_, reason);
+  throw hubspot::ConnectionBroken(id_, reason);
 }
 
 // ---- private app ----------------------------------------------------------------------------
@@ -183,7 +183,7 @@ void PrivateAppTokens::check_usable() {
       last_post_ = connection->last_successful_post_at;
     }
   }
-  if (broken_) throw ConnectionBroken(id_, broken_reason_);
+  if (broken_) throw hubspot::ConnectionBroken(id_, broken_reason_);
   if (idle_too_long(last_post_, clock_.now(), rules_)) break_connection(idle_reason(rules_));
 }
 
@@ -212,7 +212,7 @@ void PrivateAppTokens::break_connection(const std::string& reason) {
   broken_ = true;
   broken_reason_ = reason;
   spdlog::warn("connection {} is broken: {}", id_, reason);
-  throw ConnectionBroken(id_, reason);
+  throw hubspot::ConnectionBroken(id_, reason);
 }
 
 // ---- choosing one ---------------------------------------------------------------------------
@@ -237,7 +237,7 @@ Connection find_oauth_connection(StateStore& store, const std::string& hubspot_u
   return matches.front();
 }
 
-std::unique_ptr<AccessTokens> open_access_tokens(StateStore& store, Clock& clock, const TokenSourceOptions& options) {
+std::unique_ptr<hubspot::AccessTokens> open_access_tokens(StateStore& store, Clock& clock, const TokenSourceOptions& options) {
   if (!options.token.empty()) return std::make_unique<PrivateAppTokens>(store, clock, options.token, options.rules);
   std::string id = options.connection;
   if (id.empty()) {

@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "runtime/base/clock.hpp"
 #include "runtime/hubspot/access_tokens.hpp"
+#include "runtime/store/state_store.hpp"
 #include "runtime/hubspot/oauth_client.hpp"
 #include "runtime/http/http_client.hpp"
 
@@ -34,7 +36,7 @@ class NoConnection : public std::runtime_error {
 // A stored OAuth connection. One refresh at a time: concurrent callers wait for it and reuse
 // its token. A refresh HubSpot refuses (4xx) breaks the connection; a transport failure or a
 // 5xx from the token endpoint propagates as it is (the next call tries again).
-class OAuthTokens final : public AccessTokens {
+class OAuthTokens final : public hubspot::AccessTokens {
  public:
   // Throws NoConnection when the store has no OAuth connection `connection_id`. The token
   // endpoint is the connection's api_base_url; `http` supplies timeouts and extra CAs.
@@ -62,10 +64,10 @@ class OAuthTokens final : public AccessTokens {
   const std::string id_;
   const ConnectionRules rules_;
   std::unique_ptr<http::HttpClient> http_;
-  std::unique_ptr<OAuthClient> oauth_;
+  std::unique_ptr<hubspot::OAuthClient> oauth_;
 
   mutable std::mutex mutex_;  // guards everything below; held across a refresh
-  OAuthApp app_;
+  hubspot::OAuthApp app_;
   std::string access_token_;
   std::string refresh_token_;
   std::optional<TimePoint> expires_at_;
@@ -79,7 +81,7 @@ class OAuthTokens final : public AccessTokens {
 
 // A private app's fixed token (pat-…), which HubSpot never expires. The store keeps its
 // connection row (status, the 180-day rule) but never the token itself.
-class PrivateAppTokens final : public AccessTokens {
+class PrivateAppTokens final : public hubspot::AccessTokens {
  public:
   // Creates the connection row when missing, with last_successful_post_at = now.
   PrivateAppTokens(StateStore& store, Clock& clock, std::string token, ConnectionRules rules = {});
@@ -126,7 +128,7 @@ struct TokenSourceOptions {
 // The AccessTokens for a command. Throws NoConnection when there is no connection to use ("no
 // HubSpot connection: run `hubrules connect` or pass --token"). A broken connection is returned
 // all the same: its token() throws ConnectionBroken, so the pipeline parks its bookings.
-std::unique_ptr<AccessTokens> open_access_tokens(StateStore& store, Clock& clock, const TokenSourceOptions& options);
+std::unique_ptr<hubspot::AccessTokens> open_access_tokens(StateStore& store, Clock& clock, const TokenSourceOptions& options);
 
 // The OAuth connection to use for `hubspot_url` when none is named (exactly one must match).
 Connection find_oauth_connection(StateStore& store, const std::string& hubspot_url);

@@ -38,7 +38,7 @@ std::vector<BookingCandidate> candidates_of(const engine::PlanPtr& plan, const s
   return out;
 }
 
-std::map<std::string, std::string> as_map(const RecordCandidate& r) {
+std::map<std::string, std::string> as_map(const hubspot::RecordCandidate& r) {
   std::map<std::string, std::string> m;
   for (const auto& p : r.properties) m[p.name] = p.value;
   return m;

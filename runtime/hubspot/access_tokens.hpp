@@ -8,10 +8,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "runtime/base/clock.hpp"
-#include "runtime/store/state_store.hpp"
 
-namespace hubrules::runtime::auth {
+namespace hubrules::runtime::hubspot {
 
 // The connection cannot be used until the admin reconnects. The store already says so.
 class ConnectionBroken : public std::runtime_error {
@@ -45,4 +43,4 @@ class AccessTokens {
   virtual void posted() = 0;
 };
 
-}  // namespace hubrules::runtime::auth
+}  // namespace hubrules::runtime::hubspot

@@ -10,7 +10,7 @@
 #include "engine/text/ascii_case.hpp"
 #include "runtime/http/redact.hpp"
 
-namespace hubrules::runtime::http {
+namespace hubrules::runtime::hubspot {
 
 namespace {
 
@@ -32,13 +32,13 @@ RateLimitBody parse_rate_limit(const std::string& body) {
   return out;
 }
 
-bool is_secondly(const RateLimitBody& info, LimitKind kind) {
+bool is_secondly(const RateLimitBody& info, http::LimitKind kind) {
   if (info.policy == "SECONDLY") return true;
   if (!info.policy.empty()) return false;
-  return info.message.find("secondly") != std::string::npos || kind == LimitKind::Search;
+  return info.message.find("secondly") != std::string::npos || kind == http::LimitKind::Search;
 }
 
-std::optional<Millis> retry_after(const HttpResponse& response) {
+std::optional<Millis> retry_after(const http::HttpResponse& response) {
   auto text = response.header("Retry-After");
   if (!text) return std::nullopt;
   long seconds = 0;
@@ -56,11 +56,11 @@ bool may_have_applied(int status) { return status == 500 || status == 502 || sta
 
 std::string excerpt(const std::string& body) {
   constexpr std::size_t kMax = 300;
-  auto text = redact(body);
+  auto text = http::redact(body);
   return text.size() > kMax ? text.substr(0, kMax) + "…" : text;
 }
 
-std::string describe(const HttpResponse& response) {
+std::string describe(const http::HttpResponse& response) {
   return "HubSpot answered " + std::to_string(response.status) +
          (response.body.empty() ? "" : ": " + excerpt(response.body));
 }
@@ -81,18 +81,18 @@ struct HubSpotApi::Attempt {
   std::string reason;
 };
 
-CallOptions CallOptions::for_request(const HttpRequest& request) {
+CallOptions CallOptions::for_request(const http::HttpRequest& request) {
   std::string_view path = request.target;
   path = path.substr(0, path.find('?'));
   auto ends_with = [&](std::string_view tail) { return path.size() >= tail.size() && path.substr(path.size() - tail.size()) == tail; };
   CallOptions out;
-  if (request.method == "POST" && ends_with("/search")) out.kind = LimitKind::Search;
-  out.idempotent = request.method == "GET" || request.method == "HEAD" || out.kind == LimitKind::Search ||
+  if (request.method == "POST" && ends_with("/search")) out.kind = http::LimitKind::Search;
+  out.idempotent = request.method == "GET" || request.method == "HEAD" || out.kind == http::LimitKind::Search ||
                    ends_with("/batch/read");
   return out;
 }
 
-HubSpotApi::HubSpotApi(HttpClient& client, RateLimiter& limiter, Clock& clock, TokenProvider token, RetryPolicy policy)
+HubSpotApi::HubSpotApi(http::HttpClient& client, http::RateLimiter& limiter, Clock& clock, TokenProvider token, RetryPolicy policy)
     : client_(client),
       limiter_(limiter),
       clock_(clock),
@@ -100,7 +100,7 @@ HubSpotApi::HubSpotApi(HttpClient& client, RateLimiter& limiter, Clock& clock, T
       policy_(policy),
       rng_(policy.jitter_seed ? policy.jitter_seed : std::random_device{}()) {}
 
-HttpResponse HubSpotApi::send(HttpRequest request) {
+http::HttpResponse HubSpotApi::send(http::HttpRequest request) {
   auto options = CallOptions::for_request(request);
   return send(std::move(request), options);
 }
@@ -124,7 +124,7 @@ void HubSpotApi::wait_or_give_up(Attempt& a, Millis wait) {
   clock_.sleep_for(wait);
 }
 
-HttpResponse HubSpotApi::attempt_once(HttpRequest& request, const CallOptions& options) {
+http::HttpResponse HubSpotApi::attempt_once(http::HttpRequest& request, const CallOptions& options) {
   limiter_.acquire(options.kind);
   // The provider runs per attempt: a token refreshed during a long backoff is picked up.
   auto token = token_ ? token_() : std::string();
@@ -135,20 +135,20 @@ HttpResponse HubSpotApi::attempt_once(HttpRequest& request, const CallOptions& o
   return client_.send(request);
 }
 
-HttpResponse HubSpotApi::send(HttpRequest request, CallOptions options) {
+http::HttpResponse HubSpotApi::send(http::HttpRequest request, CallOptions options) {
   if (!request.body.empty() && std::none_of(request.headers.begin(), request.headers.end(),
                                             [](const auto& h) { return is_header(h, "Content-Type"); })) {
     request.headers.emplace_back("Content-Type", "application/json");
   }
-  Attempt a{request.method + " " + redact(request.target), clock_.now(), 0, 0, 0, false, {}};
+  Attempt a{request.method + " " + http::redact(request.target), clock_.now(), 0, 0, 0, false, {}};
   for (;;) {
     if (++a.attempts > 1) ++counters_.retries;
-    HttpResponse response;
+    http::HttpResponse response;
     try {
       response = attempt_once(request, options);
-    } catch (const TransportError& e) {
+    } catch (const http::TransportError& e) {
       a.last_status = 0;
-      a.reason = redact(e.what());
+      a.reason = http::redact(e.what());
       if (e.in_doubt() && !options.idempotent) {
         a.in_doubt = true;
         if (!policy_.retry_in_doubt) {
@@ -183,7 +183,7 @@ HttpResponse HubSpotApi::send(HttpRequest request, CallOptions options) {
   }
 }
 
-Millis HubSpotApi::rate_limit_wait(const HttpResponse& response, const CallOptions& options, int attempts) {
+Millis HubSpotApi::rate_limit_wait(const http::HttpResponse& response, const CallOptions& options, int attempts) {
   auto info = parse_rate_limit(response.body);
   if (info.policy == "DAILY") {
     throw DeliveryError(DeliveryError::Reason::DailyLimit,
@@ -193,8 +193,8 @@ Millis HubSpotApi::rate_limit_wait(const HttpResponse& response, const CallOptio
   Millis wait = secondly ? policy_.search_wait : limiter_.limits().burst_window;
   if (auto after = retry_after(response)) wait = std::max(wait, *after);
   // Every caller sharing the portal's limiter holds back, not only this one.
-  limiter_.pause(secondly ? LimitKind::Search : LimitKind::Burst, wait);
+  limiter_.pause(secondly ? http::LimitKind::Search : http::LimitKind::Burst, wait);
   return wait;
 }
 
-}  // namespace hubrules::runtime::http
+}  // namespace hubrules::runtime::hubspot

@@ -13,7 +13,7 @@
 #include "runtime/http/http_client.hpp"
 #include "runtime/http/rate_limiter.hpp"
 
-namespace hubrules::runtime::http {
+namespace hubrules::runtime::hubspot {
 
 struct RetryPolicy {
   Millis max_total{120'000};  // per request, waits included; then DeliveryError
@@ -32,10 +32,10 @@ struct RetryPolicy {
 };
 
 struct CallOptions {
-  LimitKind kind = LimitKind::Burst;
+  http::LimitKind kind = http::LimitKind::Burst;
   bool idempotent = false;  // safe to repeat even if a previous attempt was applied
   // Search for POST …/search, idempotent for GET/HEAD, search and batch read.
-  static CallOptions for_request(const HttpRequest& request);
+  static CallOptions for_request(const http::HttpRequest& request);
 };
 
 class DeliveryError : public std::runtime_error {
@@ -76,25 +76,25 @@ using TokenProvider = std::function<std::string()>;
 // Thread-safe: callers share the limiter; sends over the one connection are serialised.
 class HubSpotApi {
  public:
-  HubSpotApi(HttpClient& client, RateLimiter& limiter, Clock& clock, TokenProvider token, RetryPolicy policy = {});
+  HubSpotApi(http::HttpClient& client, http::RateLimiter& limiter, Clock& clock, TokenProvider token, RetryPolicy policy = {});
 
   // Any final answer is returned, 401 included (the token layer refreshes); throws
   // DeliveryError when retries run out, on the daily limit, or when a write is in doubt.
-  HttpResponse send(HttpRequest request);
-  HttpResponse send(HttpRequest request, CallOptions options);
+  http::HttpResponse send(http::HttpRequest request);
+  http::HttpResponse send(http::HttpRequest request, CallOptions options);
 
   const ApiCounters& counters() const { return counters_; }
   const RetryPolicy& policy() const { return policy_; }
 
  private:
   struct Attempt;
-  HttpResponse attempt_once(HttpRequest& request, const CallOptions& options);
+  http::HttpResponse attempt_once(http::HttpRequest& request, const CallOptions& options);
   Millis jitter(int failures);
-  Millis rate_limit_wait(const HttpResponse& response, const CallOptions& options, int attempts);
+  Millis rate_limit_wait(const http::HttpResponse& response, const CallOptions& options, int attempts);
   void wait_or_give_up(Attempt& attempt, Millis wait);
 
-  HttpClient& client_;
-  RateLimiter& limiter_;
+  http::HttpClient& client_;
+  http::RateLimiter& limiter_;
   Clock& clock_;
   TokenProvider token_;
   RetryPolicy policy_;
@@ -104,4 +104,4 @@ class HubSpotApi {
   std::mt19937_64 rng_;
 };
 
-}  // namespace hubrules::runtime::http
+}  // namespace hubrules::runtime::hubspot

@@ -10,7 +10,7 @@
 #include "runtime/base/json_fields.hpp"
 #include "runtime/base/json_out.hpp"
 
-namespace hubrules::runtime {
+namespace hubrules::runtime::hubspot {
 
 namespace {
 
@@ -145,12 +145,12 @@ std::string_view object_path(ObjectType type) { return type == ObjectType::conta
 
 // ---- tokens ---------------------------------------------------------------------------------
 
-http::TokenProvider TokenUse::provider() {
+hubspot::TokenProvider TokenUse::provider() {
   return [this] {
     std::string token;
     try {
       token = tokens_.token();
-    } catch (const auth::ConnectionBroken&) {
+    } catch (const hubspot::ConnectionBroken&) {
       throw;
     } catch (const std::exception& e) {
       throw TokenUnavailable(std::string("no access token: ") + e.what());
@@ -172,7 +172,7 @@ void TokenUse::unauthorized() {
 
 // ---- calls ----------------------------------------------------------------------------------
 
-HubSpotRecords::HubSpotRecords(http::HubSpotApi& api, TokenUse& tokens, std::vector<std::string> company_keys)
+HubSpotRecords::HubSpotRecords(hubspot::HubSpotApi& api, TokenUse& tokens, std::vector<std::string> company_keys)
     : api_(api), tokens_(tokens), company_keys_(std::move(company_keys)) {}
 
 http::HttpResponse HubSpotRecords::call(const std::string& target, std::string body) {
@@ -353,4 +353,4 @@ std::optional<TimePoint> parse_hubspot_time(std::string_view text) {
   return TimePoint{} + std::chrono::seconds(secs) + std::chrono::milliseconds(millis);
 }
 
-}  // namespace hubrules::runtime
+}  // namespace hubrules::runtime::hubspot

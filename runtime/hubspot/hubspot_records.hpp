@@ -11,11 +11,11 @@
 
 #include "runtime/hubspot/access_tokens.hpp"
 #include "runtime/hubspot/hubspot_api.hpp"
-#include "runtime/store/state_store.hpp"
-#include "runtime/sync/delivery_candidate.hpp"
-#include "runtime/sync/delivery_planner.hpp"
+#include "runtime/base/clock.hpp"
+#include "runtime/base/object_type.hpp"
+#include "runtime/hubspot/crm_records.hpp"
 
-namespace hubrules::runtime {
+namespace hubrules::runtime::hubspot {
 
 struct CreateInput {
   std::string trace_id;  // objectWriteTraceId: unique, so one bad input fails alone (207)
@@ -52,16 +52,16 @@ class TokenUnavailable : public std::runtime_error {
 // 401 tells the token layer which token HubSpot refused.
 class TokenUse {
  public:
-  explicit TokenUse(auth::AccessTokens& tokens) : tokens_(tokens) {}
+  explicit TokenUse(hubspot::AccessTokens& tokens) : tokens_(tokens) {}
   // Throws auth::ConnectionBroken, or TokenUnavailable for any other failure (which HubSpotApi
   // must not take for a failure of the request it was about to send).
-  http::TokenProvider provider();
+  hubspot::TokenProvider provider();
   // HubSpot answered 401: returns when a retry may succeed, else throws auth::ConnectionBroken.
   void unauthorized();
-  auth::AccessTokens& tokens() { return tokens_; }
+  hubspot::AccessTokens& tokens() { return tokens_; }
 
  private:
-  auth::AccessTokens& tokens_;
+  hubspot::AccessTokens& tokens_;
   std::mutex mutex_;
   std::string last_;
 };
@@ -71,7 +71,7 @@ class HubSpotRecords {
  public:
   // `api` gets its tokens from `tokens.provider()`. `company_keys`: the companies block's
   // dedupe properties, in `dedupe by` order.
-  HubSpotRecords(http::HubSpotApi& api, TokenUse& tokens, std::vector<std::string> company_keys);
+  HubSpotRecords(hubspot::HubSpotApi& api, TokenUse& tokens, std::vector<std::string> company_keys);
 
   // Lowercase email → id, for the emails HubSpot holds. Batch read is consistent: it sees
   // contacts created a moment ago.
@@ -89,7 +89,7 @@ class HubSpotRecords {
   std::vector<ExistingCompany> search_page(const std::vector<std::pair<std::string, std::vector<std::string>>>& groups,
                                            std::string& after);
 
-  http::HubSpotApi& api_;
+  hubspot::HubSpotApi& api_;
   TokenUse& tokens_;
   std::vector<std::string> company_keys_;
 };
@@ -97,4 +97,4 @@ class HubSpotRecords {
 // "2026-11-27T06:16:11.123Z" → a time point; nullopt when it is not that shape.
 std::optional<TimePoint> parse_hubspot_time(std::string_view text);
 
-}  // namespace hubrules::runtime
+}  // namespace hubrules::runtime::hubspot

@@ -7,7 +7,7 @@
 #include "runtime/base/json_fields.hpp"
 #include "runtime/http/redact.hpp"
 
-namespace hubrules::runtime::auth {
+namespace hubrules::runtime::hubspot {
 
 namespace {
 
@@ -115,4 +115,4 @@ void OAuthClient::revoke(const std::string& refresh_token) {
   if (response.status != 204 && response.status != 200) throw_oauth_error("revoking the refresh token", response);
 }
 
-}  // namespace hubrules::runtime::auth
+}  // namespace hubrules::runtime::hubspot

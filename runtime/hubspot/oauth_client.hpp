@@ -11,7 +11,7 @@
 
 #include "runtime/http/http_client.hpp"
 
-namespace hubrules::runtime::auth {
+namespace hubrules::runtime::hubspot {
 
 // The app that asks for (and refreshes) the tokens.
 struct OAuthApp {
@@ -81,4 +81,4 @@ class OAuthClient {
   std::mutex mutex_;
 };
 
-}  // namespace hubrules::runtime::auth
+}  // namespace hubrules::runtime::hubspot

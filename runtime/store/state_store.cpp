@@ -44,8 +44,6 @@ std::string_view to_string(Disposition disposition) {
   return "unknown";
 }
 
-std::string_view to_string(ObjectType type) { return type == ObjectType::contact ? "contact" : "company"; }
-
 std::string_view to_string(AuthKind kind) { return kind == AuthKind::private_app ? "private_app" : "oauth"; }
 
 std::string_view to_string(ConnectionStatus status) { return status == ConnectionStatus::ok ? "ok" : "broken"; }

@@ -22,6 +22,7 @@
 
 #include "runtime/base/clock.hpp"
 #include "runtime/base/dedupe_key.hpp"
+#include "runtime/base/object_type.hpp"
 
 namespace hubrules::runtime {
 
@@ -88,10 +89,6 @@ struct CreatedContact {
 };
 
 // ---- (4) in-doubt creates -------------------------------------------------------------------
-
-enum class ObjectType { contact, company };
-
-std::string_view to_string(ObjectType type);
 
 
 // Written before a batch create is sent, one per input; resolved when the answer arrives. An

@@ -5,8 +5,8 @@
 namespace hubrules::runtime {
 
 namespace {
-RecordCandidate record_from(const engine::BlockPlan& block, const engine::RecordResult& r) {
-  RecordCandidate out;
+hubspot::RecordCandidate record_from(const engine::BlockPlan& block, const engine::RecordResult& r) {
+  hubspot::RecordCandidate out;
   for (const engine::PropertyValue& p : r.properties)
     out.properties.push_back({p.property->name, std::string(p.value.text), p.value.kind == engine::Kind::number});
   for (std::uint32_t k : block.dedupe_keys) {

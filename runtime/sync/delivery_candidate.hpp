@@ -6,25 +6,14 @@
 #include <vector>
 
 #include "engine/evaluation.hpp"
-#include "runtime/base/dedupe_key.hpp"
+#include "runtime/hubspot/crm_records.hpp"
 
 namespace hubrules::runtime {
 
-struct PropertyEntry {
-  std::string name;
-  std::string value;
-  bool numeric = false;  // posted as a JSON number
-};
-
-struct RecordCandidate {
-  std::vector<PropertyEntry> properties;
-  std::vector<DedupeKey> keys;  // in the block's `dedupe by` order, only the present ones
-};
-
 struct BookingCandidate {
   std::string event_id;
-  std::optional<RecordCandidate> contact;
-  std::optional<RecordCandidate> company;
+  std::optional<hubspot::RecordCandidate> contact;
+  std::optional<hubspot::RecordCandidate> company;
   bool associate = false;
 };
 

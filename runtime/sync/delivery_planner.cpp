@@ -11,16 +11,16 @@ bool has_key(const std::vector<DedupeKey>& keys, const DedupeKey& k) {
 }
 
 // The existing company matching `key`, the oldest when several do.
-const ExistingCompany* oldest_match(const std::vector<ExistingCompany>& companies, const DedupeKey& key) {
-  const ExistingCompany* best = nullptr;
+const hubspot::ExistingCompany* oldest_match(const std::vector<hubspot::ExistingCompany>& companies, const DedupeKey& key) {
+  const hubspot::ExistingCompany* best = nullptr;
   for (const auto& c : companies)
     if (has_key(c.keys, key) && (best == nullptr || c.created_at < best->created_at)) best = &c;
   return best;
 }
 
-RecordRef company_for(const RecordCandidate& company, const KnownRecords& known, DeliveryPlan& plan) {
+RecordRef company_for(const hubspot::RecordCandidate& company, const KnownRecords& known, DeliveryPlan& plan) {
   for (const DedupeKey& key : company.keys) {
-    if (const ExistingCompany* c = oldest_match(known.companies, key)) return {RecordRef::Kind::existing, c->id, 0};
+    if (const hubspot::ExistingCompany* c = oldest_match(known.companies, key)) return {RecordRef::Kind::existing, c->id, 0};
     for (std::size_t i = 0; i < plan.companies.size(); ++i)
       if (has_key(plan.companies[i].keys, key)) return {RecordRef::Kind::created, {}, i};
   }
@@ -29,13 +29,13 @@ RecordRef company_for(const RecordCandidate& company, const KnownRecords& known,
 }
 
 // The contact's email key; contacts are deduplicated by email only (checker rule E213).
-const std::string* email_of(const RecordCandidate& contact) {
+const std::string* email_of(const hubspot::RecordCandidate& contact) {
   for (const auto& k : contact.keys)
     if (k.property == "email") return &k.value;
   return nullptr;
 }
 
-void decide_contact(const RecordCandidate& contact, const KnownRecords& known, DeliveryPlan& plan, BookingDecision& d) {
+void decide_contact(const hubspot::RecordCandidate& contact, const KnownRecords& known, DeliveryPlan& plan, BookingDecision& d) {
   const std::string* email = email_of(contact);
   if (email == nullptr) return;
   if (const auto it = known.contact_ids_by_email.find(*email); it != known.contact_ids_by_email.end()) {

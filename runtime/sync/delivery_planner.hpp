@@ -23,16 +23,10 @@
 
 namespace hubrules::runtime {
 
-struct ExistingCompany {
-  std::string id;
-  std::vector<DedupeKey> keys;  // lowercased
-  std::chrono::system_clock::time_point created_at;
-};
-
 // What HubSpot (and the store's memory) already holds for the batch's keys.
 struct KnownRecords {
   std::map<std::string, std::string> contact_ids_by_email;  // lowercase email → id
-  std::vector<ExistingCompany> companies;
+  std::vector<hubspot::ExistingCompany> companies;
 };
 
 // A company or contact as a booking sees it: not there, already in HubSpot, or created by
@@ -52,8 +46,8 @@ struct BookingDecision {
 };
 
 struct DeliveryPlan {
-  std::vector<RecordCandidate> companies;  // to create, in order
-  std::vector<RecordCandidate> contacts;   // to create, in order
+  std::vector<hubspot::RecordCandidate> companies;  // to create, in order
+  std::vector<hubspot::RecordCandidate> contacts;   // to create, in order
   std::vector<BookingDecision> bookings;   // one per candidate, same order
 };
 

@@ -1,5 +1,7 @@
 #include "runtime/sync/sync_pipeline.hpp"
 
+#include "runtime/sync/delivery_planner.hpp"
+
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
 
@@ -25,15 +27,15 @@ std::optional<std::string> key_value(const std::vector<DedupeKey>& keys, std::st
 // Adds a company created here to what the batch knows, unless search found it already.
 void remember_known(KnownRecords& known, const std::optional<CreatedCompany>& mine) {
   if (!mine || std::any_of(known.companies.begin(), known.companies.end(),
-                           [&](const ExistingCompany& k) { return k.id == mine->hubspot_id; }))
+                           [&](const hubspot::ExistingCompany& k) { return k.id == mine->hubspot_id; }))
     return;
-  ExistingCompany company{mine->hubspot_id, {}, mine->created_at};
+  hubspot::ExistingCompany company{mine->hubspot_id, {}, mine->created_at};
   if (mine->domain) company.keys.push_back({"domain", *mine->domain});
   if (mine->name) company.keys.push_back({"name", *mine->name});
   known.companies.push_back(std::move(company));
 }
 
-std::string describe(const CreateFailure& f) {
+std::string describe(const hubspot::CreateFailure& f) {
   return f.category.empty() ? f.message : f.category + ": " + f.message;
 }
 
@@ -51,11 +53,11 @@ struct SyncPipeline::Batch {
   std::vector<std::string> company_ids;  // per plan.companies: the HubSpot id, "" when not created
   std::vector<std::string> contact_ids;  // per plan.contacts
   std::vector<std::optional<std::string>> conflict;  // per booking: the contact that already existed (409)
-  std::vector<CreateInput> contact_inputs;
-  CreateAnswer contact_answer;
+  std::vector<hubspot::CreateInput> contact_inputs;
+  hubspot::CreateAnswer contact_answer;
 };
 
-SyncPipeline::SyncPipeline(engine::PlanPtr plan, StateStore& store, HubSpotRecords& hubspot, auth::AccessTokens& tokens,
+SyncPipeline::SyncPipeline(engine::PlanPtr plan, StateStore& store, hubspot::HubSpotRecords& hubspot, hubspot::AccessTokens& tokens,
                            Clock& clock, SyncOptions options, notify::ErrorNotifier* notifier)
     : plan_(plan),
       evaluator_(std::move(plan)),
@@ -96,7 +98,7 @@ void SyncPipeline::intake(int fd, const std::string& name) {
 void SyncPipeline::deliver() {
   std::map<std::string, int> in_doubt_rounds;
   try {
-    TokenUse(tokens_).provider()();  // a broken connection shows here, before anything is sent
+    hubspot::TokenUse(tokens_).provider()();  // a broken connection shows here, before anything is sent
     if (const auto released = store_.release_parked(tokens_.connection_id()))
       spdlog::info("connection {} works again: {} parked bookings are pending again", tokens_.connection_id(), released);
     resolve_in_doubt();
@@ -110,9 +112,9 @@ void SyncPipeline::deliver() {
       progress.show(std::min(done, total), total);
     }
     progress.finish();
-  } catch (const auth::ConnectionBroken& broken) {
+  } catch (const hubspot::ConnectionBroken& broken) {
     park_everything(broken);
-  } catch (const TokenUnavailable& e) {
+  } catch (const hubspot::TokenUnavailable& e) {
     spdlog::error("{}; the bookings stay pending for the next run", e.what());
   }
   const auto states = store_.count_by_state();
@@ -127,18 +129,18 @@ bool SyncPipeline::deliver_or_settle(const std::vector<JournaledBooking>& bookin
                                      std::map<std::string, int>& in_doubt_rounds) {
   try {
     deliver_batch(bookings);
-  } catch (const http::DeliveryError& e) {
+  } catch (const hubspot::DeliveryError& e) {
     if (!e.in_doubt()) {
       // Nothing the batch sent can have been applied: its intents did not happen.
       for (const auto& intent : store_.unresolved_intents()) store_.resolve_intent_failed(intent.trace_id, e.what());
       fail_batch(bookings, e.what());
-      return e.reason() != http::DeliveryError::Reason::DailyLimit;
+      return e.reason() != hubspot::DeliveryError::Reason::DailyLimit;
     }
     const bool too_often = ++in_doubt_rounds[bookings.front().event_id] > options_.max_in_doubt_rounds;
     if (!too_often) spdlog::warn("{}; settling it before going on", e.what());
     resolve_in_doubt();
     if (too_often) fail_batch(bookings, std::string("in doubt too often: ") + e.what());
-  } catch (const HubSpotRejected& e) {
+  } catch (const hubspot::HubSpotRejected& e) {
     resolve_in_doubt();
     fail_batch(bookings, e.what());
   }
@@ -219,7 +221,7 @@ void SyncPipeline::look_up(Batch& batch) {
   std::set<std::string> made_by_batch;
   for (const auto& p : batch.prior)
     if (p.company == Disposition::created && p.company_id) made_by_batch.insert(*p.company_id);
-  std::erase_if(batch.known.companies, [&](const ExistingCompany& c) { return made_by_batch.contains(c.id); });
+  std::erase_if(batch.known.companies, [&](const hubspot::ExistingCompany& c) { return made_by_batch.contains(c.id); });
 }
 
 void SyncPipeline::create_companies(Batch& batch) {
@@ -229,7 +231,7 @@ void SyncPipeline::create_companies(Batch& batch) {
   std::vector<std::size_t> creator(plan.companies.size());  // the booking each create is for
   for (std::size_t b = plan.bookings.size(); b-- > 0;)
     if (plan.bookings[b].company.kind == RecordRef::Kind::created) creator[plan.bookings[b].company.create] = b;
-  std::vector<CreateInput> inputs;
+  std::vector<hubspot::CreateInput> inputs;
   std::vector<CreateIntent> intents;
   std::vector<std::size_t> input_company;  // inputs[k] creates plan.companies[input_company[k]]
   for (std::size_t i = 0; i < plan.companies.size(); ++i) {
@@ -245,7 +247,7 @@ void SyncPipeline::create_companies(Batch& batch) {
   }
   if (inputs.empty()) return;
   store_.write_intents(intents);
-  const CreateAnswer answer = hubspot_.create(ObjectType::company, inputs);
+  const hubspot::CreateAnswer answer = hubspot_.create(ObjectType::company, inputs);
   std::map<std::size_t, std::string> failure_of;  // plan.companies index → why it was not created
   store_.transaction([&](StateStore& s) {
     for (std::size_t k = 0; k < inputs.size(); ++k) {
@@ -330,7 +332,7 @@ void SyncPipeline::finish(Batch& batch) {
   }
 }
 
-void SyncPipeline::settle_contact(StateStore& s, Batch& batch, std::size_t b, const CreateInput& in) {
+void SyncPipeline::settle_contact(StateStore& s, Batch& batch, std::size_t b, const hubspot::CreateInput& in) {
   const std::size_t create = batch.plan.bookings[b].contact.create;
   if (const auto it = batch.contact_answer.created.find(in.trace_id); it != batch.contact_answer.created.end()) {
     s.resolve_intent_created(in.trace_id, it->second);
@@ -338,7 +340,7 @@ void SyncPipeline::settle_contact(StateStore& s, Batch& batch, std::size_t b, co
     batch.contact_ids[create] = it->second;
     return;
   }
-  const CreateFailure& f = batch.contact_answer.failed.at(in.trace_id);
+  const hubspot::CreateFailure& f = batch.contact_answer.failed.at(in.trace_id);
   s.resolve_intent_failed(in.trace_id, describe(f));
   // A 409: the contact exists after all (created since the lookup): a duplicate.
   if (f.existing_id) {
@@ -393,7 +395,7 @@ void SyncPipeline::fail_batch(const std::vector<JournaledBooking>& bookings, con
   report_failure(reason, store_.count_by_state().at(BookingState::failed));
 }
 
-void SyncPipeline::park_everything(const auth::ConnectionBroken& broken) {
+void SyncPipeline::park_everything(const hubspot::ConnectionBroken& broken) {
   spdlog::error("{}; its bookings are kept until `hubrules connect` repairs it", broken.what());
   for (auto pending = store_.next_pending(1000); !pending.empty(); pending = store_.next_pending(1000)) {
     store_.transaction([&](StateStore& s) {
@@ -435,7 +437,7 @@ void SyncPipeline::resolve_in_doubt() {
     }
   }
   const auto contacts = emails.empty() ? std::map<std::string, std::string>{} : hubspot_.contacts_by_email(emails);
-  std::vector<ExistingCompany> companies;
+  std::vector<hubspot::ExistingCompany> companies;
   if (!company_keys.empty()) {
     // Search lags behind creates: wait until a company created as late as it can have been
     // would be visible.
@@ -452,7 +454,7 @@ void SyncPipeline::resolve_in_doubt() {
       } else {
         // The oldest company holding all the intent's keys, made no earlier than the intent
         // (a minute of clock skew allowed): an older one would have been found before creating.
-        const ExistingCompany* best = nullptr;
+        const hubspot::ExistingCompany* best = nullptr;
         for (const auto& c : companies) {
           const bool all_keys = std::all_of(i.keys.begin(), i.keys.end(), [&](const DedupeKey& k) {
             return std::find(c.keys.begin(), c.keys.end(), k) != c.keys.end();

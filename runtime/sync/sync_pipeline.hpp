@@ -42,7 +42,7 @@ struct SyncOptions {
 class SyncPipeline {
  public:
   // `notifier` may be null (no error email).
-  SyncPipeline(engine::PlanPtr plan, StateStore& store, HubSpotRecords& hubspot, auth::AccessTokens& tokens,
+  SyncPipeline(engine::PlanPtr plan, StateStore& store, hubspot::HubSpotRecords& hubspot, hubspot::AccessTokens& tokens,
                Clock& clock, SyncOptions options, notify::ErrorNotifier* notifier);
 
   // Journals the bookings of an NDJSON stream; lines without a readable event.id are reported
@@ -62,11 +62,11 @@ class SyncPipeline {
   void create_companies(Batch& batch);
   void create_contacts(Batch& batch);
   void finish(Batch& batch);
-  void settle_contact(StateStore& s, Batch& batch, std::size_t booking, const CreateInput& input);
+  void settle_contact(StateStore& s, Batch& batch, std::size_t booking, const hubspot::CreateInput& input);
   static BookingOutcome outcome_of(const Batch& batch, std::size_t booking);
   void count(const BookingOutcome& outcome);
   void fail_batch(const std::vector<JournaledBooking>& bookings, const std::string& reason);
-  void park_everything(const auth::ConnectionBroken& broken);
+  void park_everything(const hubspot::ConnectionBroken& broken);
   void resolve_in_doubt();
   void report_failure(const std::string& reason, std::size_t kept);
   const engine::Evaluation& evaluate_stored(const std::string& payload);
@@ -74,8 +74,8 @@ class SyncPipeline {
   engine::PlanPtr plan_;
   engine::Evaluator evaluator_;
   StateStore& store_;
-  HubSpotRecords& hubspot_;
-  auth::AccessTokens& tokens_;
+  hubspot::HubSpotRecords& hubspot_;
+  hubspot::AccessTokens& tokens_;
   Clock& clock_;
   SyncOptions options_;
   notify::ErrorNotifier* notifier_;

@@ -30,7 +30,7 @@ struct SyncCounts {
   // the whole store after the run, earlier runs included
   std::size_t stored_failed = 0;  // waiting for `hubrules retry`
   std::size_t stored_parked = 0;  // waiting for `hubrules connect`
-  http::ApiCounts api;
+  hubspot::ApiCounts api;
 
   // Every booking delivered or rightly skipped: the exit status 0.
   bool clean() const { return unreadable == 0 && invalid == 0 && failed == 0 && parked == 0 && still_pending == 0; }

@@ -69,12 +69,12 @@ struct SyncSession::Parts {
   SyncSettings settings;
   Clock& clock;
   SqliteStateStore store;
-  std::unique_ptr<auth::AccessTokens> tokens;
-  TokenUse token_use;
+  std::unique_ptr<hubspot::AccessTokens> tokens;
+  hubspot::TokenUse token_use;
   http::HttpClient client;
   http::RateLimiter limiter;
-  http::HubSpotApi api;
-  HubSpotRecords records;
+  hubspot::HubSpotApi api;
+  hubspot::HubSpotRecords records;
   notify::StoreNotificationLog notification_log;
   notify::ErrorNotifier notifier;
   SyncPipeline pipeline;

@@ -20,7 +20,7 @@ struct SyncSettings {
   std::string connection;  // the stored connection to use; empty: the only one for hubspot_url
   std::string state_file = "hubrules-state.db";
   http::RateLimits limits;
-  http::RetryPolicy retry;
+  hubspot::RetryPolicy retry;
   std::vector<std::string> extra_ca_pem;
   std::string smtp_url;  // empty: error emails go to the outbox beside the state file
   std::string mail_from = "hubrules@localhost";

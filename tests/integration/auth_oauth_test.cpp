@@ -67,7 +67,7 @@ struct AuthRig {
     });
   }
 
-  std::unique_ptr<AccessTokens> tokens(ConnectionRules rules = {}) {
+  std::unique_ptr<hubspot::AccessTokens> tokens(ConnectionRules rules = {}) {
     TokenSourceOptions options;
     options.hubspot_url = sandbox.base_url();
     options.rules = rules;
@@ -198,7 +198,7 @@ TEST_CASE("auth: a refresh token HubSpot rejects breaks the connection", "[auth]
   try {
     tokens->token();
     FAIL("token() should have thrown");
-  } catch (const ConnectionBroken& e) {
+  } catch (const hubspot::ConnectionBroken& e) {
     CHECK(e.connection_id() == kPortal);
     CHECK_THAT(e.reason(), Catch::Contains("BAD_REFRESH_TOKEN"));
     CHECK_THAT(std::string(e.what()), !Catch::Contains("sbx-"));
@@ -207,7 +207,7 @@ TEST_CASE("auth: a refresh token HubSpot rejects breaks the connection", "[auth]
   CHECK(c.status == ConnectionStatus::broken);
   CHECK_THAT(c.broken_reason, Catch::Contains("BAD_REFRESH_TOKEN"));
   // Broken stays broken without asking HubSpot again.
-  CHECK_THROWS_AS(tokens->token(), ConnectionBroken);
+  CHECK_THROWS_AS(tokens->token(), hubspot::ConnectionBroken);
   CHECK(rig.token_calls() == 2);
 }
 
@@ -220,7 +220,7 @@ TEST_CASE("auth: a 401 a refresh cannot cure breaks the connection", "[auth]") {
     const std::string used = tokens->token();
     rig.sandbox.revoke_oauth_tokens();
     REQUIRE(rig.crm_status(used) == 401);
-    CHECK_THROWS_AS(tokens->unauthorized(used), ConnectionBroken);
+    CHECK_THROWS_AS(tokens->unauthorized(used), hubspot::ConnectionBroken);
     CHECK(rig.stored().status == ConnectionStatus::broken);
   }
   SECTION("the refreshed token is refused too") {
@@ -232,7 +232,7 @@ TEST_CASE("auth: a 401 a refresh cannot cure breaks the connection", "[auth]") {
     // A caller still holding the old token only needs to retry with the current one.
     tokens->unauthorized(used);
     CHECK(rig.token_calls() == 2);
-    CHECK_THROWS_AS(tokens->unauthorized(refreshed), ConnectionBroken);
+    CHECK_THROWS_AS(tokens->unauthorized(refreshed), hubspot::ConnectionBroken);
     CHECK_THAT(rig.stored().broken_reason, Catch::Contains("401"));
   }
   SECTION("a post in between earns the next 401 a refresh of its own") {
@@ -253,7 +253,7 @@ TEST_CASE("auth: 180 days without a post break the connection", "[auth]") {
     rig.clock.advance(24h * 179);
     CHECK(rig.crm_status(tokens->token()) == 200);
     rig.clock.advance(24h);
-    CHECK_THROWS_AS(tokens->token(), ConnectionBroken);
+    CHECK_THROWS_AS(tokens->token(), hubspot::ConnectionBroken);
     CHECK(rig.stored().status == ConnectionStatus::broken);
     CHECK_THAT(rig.stored().broken_reason, Catch::Contains("nothing posted for 180 days"));
   }
@@ -270,7 +270,7 @@ TEST_CASE("auth: 180 days without a post break the connection", "[auth]") {
     rules.idle_limit = 24h * 7;
     const auto weekly = rig.tokens(rules);
     rig.clock.advance(24h * 7);
-    CHECK_THROWS_AS(weekly->token(), ConnectionBroken);
+    CHECK_THROWS_AS(weekly->token(), hubspot::ConnectionBroken);
   }
 }
 
@@ -296,13 +296,13 @@ TEST_CASE("auth: a private-app token has a stable connection that does not store
 
   SECTION("180 days without a post") {
     rig.clock.advance(24h * 180);
-    CHECK_THROWS_AS(tokens->token(), ConnectionBroken);
+    CHECK_THROWS_AS(tokens->token(), hubspot::ConnectionBroken);
     CHECK(rig.stored(id).status == ConnectionStatus::broken);
   }
   SECTION("a 401 breaks it; connect --token repairs it") {
     CHECK_THROWS_WITH(tokens->unauthorized(kPrivateToken), Catch::Contains("token rejected"));
     CHECK_THAT(std::string(rig.stored(id).broken_reason), !Catch::Contains(kPrivateToken));
-    CHECK_THROWS_AS(tokens->token(), ConnectionBroken);
+    CHECK_THROWS_AS(tokens->token(), hubspot::ConnectionBroken);
     rig.clock.advance(24h);
     PrivateAppConnectOptions connect;
     connect.token = kPrivateToken;
@@ -344,9 +344,9 @@ TEST_CASE("auth: disconnect revokes at HubSpot and forgets the tokens", "[auth]"
     CHECK(rig.stored().access_token.empty());
     CHECK(rig.stored().refresh_token.empty());
     const auto http = client_to(rig.sandbox.base_url());
-    CHECK_THROWS_AS(OAuthClient(*http).refresh({"cid", "secret&=+ with spaces", ""}, before.refresh_token), InvalidGrant);
+    CHECK_THROWS_AS(hubspot::OAuthClient(*http).refresh({"cid", "secret&=+ with spaces", ""}, before.refresh_token), hubspot::InvalidGrant);
     CHECK(rig.crm_status(before.access_token) == 401);
-    CHECK_THROWS_AS(rig.tokens()->token(), ConnectionBroken);
+    CHECK_THROWS_AS(rig.tokens()->token(), hubspot::ConnectionBroken);
   }
   SECTION("a failed revoke still forgets") {
     auto unreachable = before;
@@ -366,7 +366,7 @@ TEST_CASE("auth: connecting again repairs a broken connection", "[auth]") {
   const auto tokens = rig.tokens();
   rig.sandbox.revoke_oauth_tokens();
   rig.clock.advance(26min);
-  CHECK_THROWS_AS(tokens->token(), ConnectionBroken);
+  CHECK_THROWS_AS(tokens->token(), hubspot::ConnectionBroken);
   REQUIRE(rig.stored().status == ConnectionStatus::broken);
 
   const auto again = rig.connect();

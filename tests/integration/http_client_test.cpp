@@ -208,13 +208,13 @@ struct ApiRig {
   RateLimiter limiter{clock};
   HttpClient client{options_for(server.url())};
   std::atomic<int> token_calls{0};
-  HubSpotApi api;
+  hubspot::HubSpotApi api;
   TimePoint start = clock.now();
 
-  explicit ApiRig(RetryPolicy policy = seeded())
+  explicit ApiRig(hubspot::RetryPolicy policy = seeded())
       : api(client, limiter, clock, [this] { ++token_calls; return std::string("pat-na1-secret"); }, policy) {}
-  static RetryPolicy seeded() {
-    RetryPolicy p;
+  static hubspot::RetryPolicy seeded() {
+    hubspot::RetryPolicy p;
     p.jitter_seed = 42;
     return p;
   }
@@ -367,15 +367,15 @@ TEST_CASE("a 429 with Retry-After waits at least that long", "[http]") {
 }
 
 TEST_CASE("calls are classified by limit and by whether they can be repeated", "[http]") {
-  auto search = CallOptions::for_request(post("/crm/v3/objects/companies/search"));
+  auto search = hubspot::CallOptions::for_request(post("/crm/v3/objects/companies/search"));
   CHECK(search.kind == LimitKind::Search);
   CHECK(search.idempotent);
-  auto read = CallOptions::for_request(post("/crm/v3/objects/contacts/batch/read"));
+  auto read = hubspot::CallOptions::for_request(post("/crm/v3/objects/contacts/batch/read"));
   CHECK(read.kind == LimitKind::Burst);
   CHECK(read.idempotent);
-  CHECK(CallOptions::for_request({"GET", "/crm/v3/properties/contacts?archived=false", {}, {}}).idempotent);
-  CHECK_FALSE(CallOptions::for_request(post("/crm/v3/objects/contacts/batch/create")).idempotent);
-  CHECK_FALSE(CallOptions::for_request(post("/crm/v4/associations/contacts/companies/batch/create")).idempotent);
+  CHECK(hubspot::CallOptions::for_request({"GET", "/crm/v3/properties/contacts?archived=false", {}, {}}).idempotent);
+  CHECK_FALSE(hubspot::CallOptions::for_request(post("/crm/v3/objects/contacts/batch/create")).idempotent);
+  CHECK_FALSE(hubspot::CallOptions::for_request(post("/crm/v4/associations/contacts/companies/batch/create")).idempotent);
 }
 
 TEST_CASE("a daily 429 gives up at once with a clear error", "[http]") {
@@ -383,9 +383,9 @@ TEST_CASE("a daily 429 gives up at once with a clear error", "[http]") {
   rig.server.push(reply(429, kDaily429));
   try {
     rig.api.send(post("/crm/v3/objects/contacts/batch/create"));
-    FAIL("expected a DeliveryError");
-  } catch (const DeliveryError& e) {
-    CHECK(e.reason() == DeliveryError::Reason::DailyLimit);
+    FAIL("expected a hubspot::DeliveryError");
+  } catch (const hubspot::DeliveryError& e) {
+    CHECK(e.reason() == hubspot::DeliveryError::Reason::DailyLimit);
     CHECK(std::string(e.what()).find("daily") != std::string::npos);
   }
   CHECK(rig.server.requests().size() == 1);
@@ -407,15 +407,15 @@ TEST_CASE("5xx and 423 are retried with backoff until an answer", "[http]") {
 }
 
 TEST_CASE("retries stop after the bounded time with the reason", "[http]") {
-  RetryPolicy policy = ApiRig::seeded();
+  hubspot::RetryPolicy policy = ApiRig::seeded();
   policy.max_total = 5s;
   ApiRig rig(policy);
   rig.server.set_default(reply(503, R"({"message":"down for maintenance"})"));
   try {
     rig.api.send(post("/crm/v3/objects/companies/batch/create"));
-    FAIL("expected a DeliveryError");
-  } catch (const DeliveryError& e) {
-    CHECK(e.reason() == DeliveryError::Reason::GaveUp);
+    FAIL("expected a hubspot::DeliveryError");
+  } catch (const hubspot::DeliveryError& e) {
+    CHECK(e.reason() == hubspot::DeliveryError::Reason::GaveUp);
     CHECK(e.last_status() == 503);
     CHECK_FALSE(e.in_doubt());
     CHECK(e.attempts() > 2);
@@ -432,9 +432,9 @@ TEST_CASE("writes that may have been applied are handed back, reads are retried"
     rig.server.push(drop);
     try {
       rig.api.send(post("/crm/v3/objects/contacts/batch/create"));
-      FAIL("expected a DeliveryError");
-    } catch (const DeliveryError& e) {
-      CHECK(e.reason() == DeliveryError::Reason::InDoubt);
+      FAIL("expected a hubspot::DeliveryError");
+    } catch (const hubspot::DeliveryError& e) {
+      CHECK(e.reason() == hubspot::DeliveryError::Reason::InDoubt);
       CHECK(e.in_doubt());
     }
     CHECK(rig.server.requests().size() == 1);
@@ -442,7 +442,7 @@ TEST_CASE("writes that may have been applied are handed back, reads are retried"
   SECTION("a 502 after a create is in doubt") {
     ApiRig rig;
     rig.server.push(reply(502));
-    CHECK_THROWS_AS(rig.api.send(post("/crm/v3/objects/companies/batch/create")), DeliveryError);
+    CHECK_THROWS_AS(rig.api.send(post("/crm/v3/objects/companies/batch/create")), hubspot::DeliveryError);
     CHECK(rig.server.requests().size() == 1);
   }
   SECTION("a dropped search is repeated") {
@@ -455,7 +455,7 @@ TEST_CASE("writes that may have been applied are handed back, reads are retried"
     CHECK(rig.server.requests().size() == 3);
   }
   SECTION("retry_in_doubt repeats writes too") {
-    RetryPolicy policy = ApiRig::seeded();
+    hubspot::RetryPolicy policy = ApiRig::seeded();
     policy.retry_in_doubt = true;
     ApiRig rig(policy);
     rig.server.push(reply(504));
@@ -465,14 +465,14 @@ TEST_CASE("writes that may have been applied are handed back, reads are retried"
     ManualClock clock;
     RateLimiter limiter(clock);
     HttpClient client(options_for("http://127.0.0.1:" + std::to_string(unused_port())));
-    RetryPolicy policy = ApiRig::seeded();
+    hubspot::RetryPolicy policy = ApiRig::seeded();
     policy.max_total = 3s;
-    HubSpotApi api(client, limiter, clock, {}, policy);
+    hubspot::HubSpotApi api(client, limiter, clock, {}, policy);
     try {
       api.send(post("/crm/v3/objects/contacts/batch/create"));
-      FAIL("expected a DeliveryError");
-    } catch (const DeliveryError& e) {
-      CHECK(e.reason() == DeliveryError::Reason::GaveUp);
+      FAIL("expected a hubspot::DeliveryError");
+    } catch (const hubspot::DeliveryError& e) {
+      CHECK(e.reason() == hubspot::DeliveryError::Reason::GaveUp);
       CHECK_FALSE(e.in_doubt());
       CHECK(e.last_status() == 0);
     }

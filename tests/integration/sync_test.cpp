@@ -333,7 +333,7 @@ TEST_CASE("sync: a restarted process settles what the previous one left in doubt
   // The process "dies" right after sending the creates: the intents stay unresolved.
   h.store->journal("ev-1", lines[0], h.clock.now());
   h.store->journal("ev-2", lines[1], h.clock.now());
-  RecordCandidate acme{{{"name", "Acme KK", false}, {"domain", "acme.co.jp", false}}, {{"domain", "acme.co.jp"}, {"name", "acme kk"}}};
+  hubspot::RecordCandidate acme{{{"name", "Acme KK", false}, {"domain", "acme.co.jp", false}}, {{"domain", "acme.co.jp"}, {"name", "acme kk"}}};
   h.store->write_intents({{"ev-1:company:1", ObjectType::company, "ev-1", acme.keys, {}, {}}});
   const auto company = h.records->create(ObjectType::company, {{"ev-1:company:1", &acme, {}}}).created.at("ev-1:company:1");
   h.open_client();
@@ -353,7 +353,7 @@ TEST_CASE("sync: a server that refuses whole batches for one bad input still get
   strict.whole_batch_errors = true;
   SyncHarness h(strict);
   const auto existing = h.sandbox.seed_record("contacts", {{"email", "b@beta.jp"}});
-  std::vector<RecordCandidate> contacts = {
+  std::vector<hubspot::RecordCandidate> contacts = {
       {{{"email", "a@alpha.jp", false}}, {{"email", "a@alpha.jp"}}},
       {{{"email", "b@beta.jp", false}}, {{"email", "b@beta.jp"}}},
       {{{"email", "c@gamma.jp", false}}, {{"email", "c@gamma.jp"}}},
@@ -363,7 +363,7 @@ TEST_CASE("sync: a server that refuses whole batches for one bad input still get
   REQUIRE(answer.failed.count("t2") == 1);
   CHECK(answer.failed.at("t2").existing_id == existing);
 
-  std::vector<RecordCandidate> companies = {
+  std::vector<hubspot::RecordCandidate> companies = {
       {{{"name", "Alpha", false}}, {{"name", "alpha"}}},
       {{{"name", "Beta", false}, {"nosuchproperty", "x", false}}, {{"name", "beta"}}},
       {{{"name", "Gamma", false}}, {{"name", "gamma"}}},

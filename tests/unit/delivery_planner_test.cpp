@@ -9,22 +9,22 @@ using Kind = RecordRef::Kind;
 
 namespace {
 
-RecordCandidate company(const std::string& domain, const std::string& name) {
-  RecordCandidate c;
+hubspot::RecordCandidate company(const std::string& domain, const std::string& name) {
+  hubspot::RecordCandidate c;
   if (!name.empty()) c.properties.push_back({"name", name, false});
   if (!domain.empty()) c.properties.push_back({"domain", domain, false}), c.keys.push_back({"domain", domain});
   if (!name.empty()) c.keys.push_back({"name", name});
   return c;
 }
 
-RecordCandidate contact(const std::string& email) {
-  RecordCandidate c;
+hubspot::RecordCandidate contact(const std::string& email) {
+  hubspot::RecordCandidate c;
   c.properties.push_back({"email", email, false});
   c.keys.push_back({"email", email});
   return c;
 }
 
-BookingCandidate booking(std::optional<RecordCandidate> person, std::optional<RecordCandidate> firm) {
+BookingCandidate booking(std::optional<hubspot::RecordCandidate> person, std::optional<hubspot::RecordCandidate> firm) {
   BookingCandidate b{"e", std::move(person), std::move(firm), false};
   b.associate = b.contact && b.company;
   return b;
