@@ -1,10 +1,9 @@
-// `hubrules connect` and `hubrules disconnect`: thin shells over connect.hpp.
+// `hubrules connect`: a thin shell over auth/connect.hpp (an OAuth app or a private-app token).
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
 #include <cstdlib>
-#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -18,8 +17,6 @@ extern char** environ;
 namespace hubrules::runtime {
 
 namespace {
-
-constexpr const char* kDefaultStateFile = "hubrules-state.db";
 
 // Best effort: the URL is printed anyway, so a machine without a desktop loses nothing.
 void try_open_browser(const std::string& url) {
@@ -98,27 +95,6 @@ int run_connect(const Args& args) {
     throw UsageError("connect needs --client-id and --client-secret (an OAuth app), or --token or HUBSPOT_TOKEN "
                      "(a private app)");
   return connect_with_token(line, state_file, token);
-}
-
-int run_disconnect(const Args& args) {
-  const CommandLine line(args, {"connection", "state"}, {});
-  if (!line.positionals().empty()) throw UsageError("unexpected argument `" + line.positionals().front() + "`");
-  const std::string state_file = line.value("state").value_or(kDefaultStateFile);
-  // Opening a missing file would create an empty store just to find nothing in it.
-  if (!std::filesystem::exists(state_file)) {
-    std::cerr << "hubrules disconnect: no state file " << state_file << "\n";
-    return 1;
-  }
-  SqliteStateStore store(state_file);
-  const auto result = auth::disconnect(store, line.value("connection").value_or(""));
-  if (result.revoked) std::cout << "revoked the refresh token at HubSpot\n";
-  if (!result.note.empty()) std::cout << result.note << "\n";
-  if (!result.revoke_error.empty())
-    std::cerr << "could not revoke the refresh token at HubSpot: " << result.revoke_error
-              << "\nthe tokens are forgotten here all the same; to be sure, remove the app in HubSpot "
-                 "(Settings → Integrations → Connected apps)\n";
-  std::cout << "forgot the tokens of connection " << result.connection_id << "\n";
-  return result.revoke_error.empty() ? 0 : 1;
 }
 
 }  // namespace hubrules::runtime

@@ -15,6 +15,9 @@
 
 namespace hubrules::runtime {
 
+// Where the commands keep their state unless --state says otherwise.
+inline constexpr const char* kDefaultStateFile = "hubrules-state.db";
+
 struct SqliteStoreOptions {
   int busy_timeout_ms = 5000;
   // Migrate no further than this version (0: the latest). Lets tests build an older file.

@@ -10,6 +10,7 @@
 #include "runtime/base/clock.hpp"
 #include "runtime/hubspot/hubspot_api.hpp"
 #include "runtime/http/rate_limiter.hpp"
+#include "runtime/store/sqlite_state_store.hpp"
 #include "runtime/sync/sync_pipeline.hpp"
 
 namespace hubrules::runtime {
@@ -18,7 +19,7 @@ struct SyncSettings {
   std::string hubspot_url = "https://api.hubapi.com";
   std::string token;       // a private-app token; empty: the stored OAuth connection
   std::string connection;  // the stored connection to use; empty: the only one for hubspot_url
-  std::string state_file = "hubrules-state.db";
+  std::string state_file = kDefaultStateFile;
   http::RateLimits limits;
   hubspot::RetryPolicy retry;
   std::vector<std::string> extra_ca_pem;

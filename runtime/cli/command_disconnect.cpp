@@ -1,0 +1,34 @@
+// `hubrules disconnect`: revokes the connection's refresh token at HubSpot and forgets its tokens
+// (a thin shell over auth/connect.hpp).
+#include <filesystem>
+#include <iostream>
+
+#include "runtime/auth/connect.hpp"
+#include "runtime/cli/command_line.hpp"
+#include "runtime/cli/commands.hpp"
+#include "runtime/store/sqlite_state_store.hpp"
+
+namespace hubrules::runtime {
+
+int run_disconnect(const Args& args) {
+  const CommandLine line(args, {"connection", "state"}, {});
+  if (!line.positionals().empty()) throw UsageError("unexpected argument `" + line.positionals().front() + "`");
+  const std::string state_file = line.value("state").value_or(kDefaultStateFile);
+  // Opening a missing file would create an empty store just to find nothing in it.
+  if (!std::filesystem::exists(state_file)) {
+    std::cerr << "hubrules disconnect: no state file " << state_file << "\n";
+    return 1;
+  }
+  SqliteStateStore store(state_file);
+  const auto result = auth::disconnect(store, line.value("connection").value_or(""));
+  if (result.revoked) std::cout << "revoked the refresh token at HubSpot\n";
+  if (!result.note.empty()) std::cout << result.note << "\n";
+  if (!result.revoke_error.empty())
+    std::cerr << "could not revoke the refresh token at HubSpot: " << result.revoke_error
+              << "\nthe tokens are forgotten here all the same; to be sure, remove the app in HubSpot "
+                 "(Settings → Integrations → Connected apps)\n";
+  std::cout << "forgot the tokens of connection " << result.connection_id << "\n";
+  return result.revoke_error.empty() ? 0 : 1;
+}
+
+}  // namespace hubrules::runtime
