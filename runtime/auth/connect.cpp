@@ -9,6 +9,7 @@
 
 #include "runtime/http/form_encoding.hpp"
 #include "runtime/auth/loopback_redirect.hpp"
+#include "runtime/auth/pkce.hpp"
 #include "runtime/hubspot/oauth_client.hpp"
 #include "runtime/auth/oauth_tokens.hpp"
 #include "runtime/http/http_client.hpp"
@@ -39,6 +40,21 @@ std::unique_ptr<http::HttpClient> client_for(const std::string& base_url, const 
   return std::make_unique<http::HttpClient>(std::move(options));
 }
 
+std::string joined(const std::vector<std::string>& scopes) {
+  std::string out;
+  for (const auto& s : scopes) out += (out.empty() ? "" : " ") + s;
+  return out;
+}
+
+// The portal and scopes of a fresh grant: 2026-03 answers carry them; the legacy family needs
+// one more call.
+hubspot::TokenInfo token_info_of(hubspot::OAuthClient& oauth, const hubspot::TokenGrant& grant) {
+  if (grant.hub_id > 0) return {grant.hub_id, "", grant.scopes};
+  if (oauth.paths().family() == hubspot::ApiFamily::v2026_03)
+    throw hubspot::OAuthError("exchanging the authorization code: HubSpot's answer lacks hub_id", 200, "");
+  return oauth.token_info(grant.access_token);
+}
+
 Connection connection_from(const ConnectOptions& options, const hubspot::TokenGrant& grant, const hubspot::TokenInfo& info,
                            const std::optional<Connection>& existing, TimePoint now) {
   Connection c;
@@ -55,6 +71,8 @@ Connection connection_from(const ConnectOptions& options, const hubspot::TokenGr
   c.client_id = options.client_id;
   c.client_secret = options.client_secret;
   c.api_base_url = normalized_base_url(options.hubspot_url);
+  c.scopes = joined(info.scopes);
+  c.connected_at = now;
   return c;
 }
 
@@ -80,32 +98,41 @@ std::string default_authorize_url(const std::string& hubspot_url) {
 }
 
 std::string build_authorize_url(const std::string& authorize_base, const std::string& client_id,
-                                const std::string& scopes, const std::string& redirect_uri, const std::string& state) {
+                                const std::string& scopes, const std::string& redirect_uri, const std::string& state,
+                                const std::string& code_challenge) {
   const char separator = authorize_base.find('?') == std::string::npos ? '?' : '&';
-  return authorize_base + separator +
-         http::form_body({{"client_id", client_id}, {"scope", scopes}, {"redirect_uri", redirect_uri}, {"state", state}});
+  std::vector<std::pair<std::string, std::string>> query = {
+      {"client_id", client_id}, {"scope", scopes}, {"redirect_uri", redirect_uri}, {"state", state}};
+  if (!code_challenge.empty()) {
+    query.emplace_back("code_challenge", code_challenge);
+    query.emplace_back("code_challenge_method", "S256");
+  }
+  return authorize_base + separator + http::form_body(query);
 }
 
 Connected connect_oauth(StateStore& store, Clock& clock, const ConnectOptions& options,
                         const AuthorizeUrlHandler& on_authorize_url) {
   const std::string state = random_state();
+  const std::string verifier = make_code_verifier();
   LoopbackRedirect redirect(state, options.port);
   const std::string authorize_base =
       options.authorize_url.empty() ? default_authorize_url(options.hubspot_url) : options.authorize_url;
-  on_authorize_url(build_authorize_url(authorize_base, options.client_id, options.scopes, redirect.redirect_uri(), state));
+  on_authorize_url(build_authorize_url(authorize_base, options.client_id, options.scopes, redirect.redirect_uri(), state,
+                                       code_challenge_s256(verifier)));
   const std::string code = redirect.wait_for_code(options.wait_for_redirect);
 
   const auto http = client_for(options.hubspot_url, options.extra_ca_pem);
-  hubspot::OAuthClient oauth(*http);
-  const hubspot::TokenGrant grant = oauth.exchange_code({options.client_id, options.client_secret, redirect.redirect_uri()}, code);
-  const hubspot::TokenInfo info = oauth.token_info(grant.access_token);
+  hubspot::OAuthClient oauth(*http, hubspot::ApiPaths(options.api_family));
+  const hubspot::TokenGrant grant =
+      oauth.exchange_code({options.client_id, options.client_secret, redirect.redirect_uri()}, code, verifier);
+  const hubspot::TokenInfo info = token_info_of(oauth, grant);
 
   Connected result;
   store.transaction([&](StateStore& tx) {
     const std::string id = "portal-" + std::to_string(info.hub_id);
     const auto existing = tx.connection(id);
     tx.save_connection(connection_from(options, grant, info, existing, clock.now()));
-    result = {id, info.hub_id, existing && existing->status == ConnectionStatus::broken};
+    result = {id, info.hub_id, existing && existing->status == ConnectionStatus::broken, joined(info.scopes)};
   });
   spdlog::info("connect: connection {} saved (portal {})", result.connection_id, result.portal_id);
   return result;
@@ -115,7 +142,7 @@ Connected connect_private_app(StateStore& store, Clock& clock, const PrivateAppC
   const auto http = client_for(options.hubspot_url, options.extra_ca_pem);
   // The cheapest call a private app with the product's scopes may make (crm.schemas.contacts.read).
   http::HttpRequest request;
-  request.target = "/crm/v3/properties/contacts";
+  request.target = hubspot::ApiPaths(options.api_family).properties(ObjectType::contact);
   request.headers = {{"Authorization", "Bearer " + options.token}, {"Accept", "application/json"}};
   const auto response = http->send(request);
   if (response.status == 401 || response.status == 403)
@@ -131,13 +158,13 @@ Connected connect_private_app(StateStore& store, Clock& clock, const PrivateAppC
     ensure_private_app_connection(tx, clock, options.token);
     tx.mark_ok(id);
     tx.record_successful_post(id, clock.now());
-    result = {id, 0, existing && existing->status == ConnectionStatus::broken};
+    result = {id, 0, existing && existing->status == ConnectionStatus::broken, ""};
   });
   return result;
 }
 
 Disconnected disconnect(StateStore& store, const std::string& connection_id,
-                        const std::vector<std::string>& extra_ca_pem) {
+                        const std::vector<std::string>& extra_ca_pem, hubspot::ApiFamily api_family) {
   Disconnected result;
   result.connection_id = connection_id.empty() ? only_oauth_connection(store) : connection_id;
   const auto connection = store.connection(result.connection_id);
@@ -149,7 +176,8 @@ Disconnected disconnect(StateStore& store, const std::string& connection_id,
   } else {
     try {
       const auto http = client_for(connection->api_base_url, extra_ca_pem);
-      hubspot::OAuthClient(*http).revoke(connection->refresh_token);
+      hubspot::OAuthClient(*http, hubspot::ApiPaths(api_family))
+          .revoke({connection->client_id, connection->client_secret, ""}, connection->refresh_token);
       result.revoked = true;
     } catch (const std::exception& e) {
       // The messages of OAuthClient and HttpClient carry no token.

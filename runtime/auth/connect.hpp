@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "runtime/base/clock.hpp"
+#include "runtime/hubspot/api_paths.hpp"
 #include "runtime/store/state_store.hpp"
 
 namespace hubrules::runtime::auth {
@@ -28,19 +29,23 @@ struct ConnectOptions {
   unsigned short port = 0;    // the loopback redirect's; 0: any free port
   std::chrono::milliseconds wait_for_redirect = std::chrono::minutes(5);
   std::vector<std::string> extra_ca_pem;
+  hubspot::ApiFamily api_family = hubspot::ApiFamily::v2026_03;
 };
 
 struct Connected {
   std::string connection_id;
   std::int64_t portal_id = 0;  // 0 for a private app (its token does not tell cheaply)
   bool repaired = false;       // the connection was broken before
+  std::string scopes;          // granted, space-separated (OAuth; empty when HubSpot did not say)
 };
 
 // Receives the authorize URL the admin must open (print it, start a browser, or in a test
 // follow it). Runs while the loopback listener already serves.
 using AuthorizeUrlHandler = std::function<void(const std::string& authorize_url)>;
 
-// The OAuth flow: random state, loopback listener, authorize URL, code, exchange, token info,
+// The OAuth flow: random state and PKCE verifier, loopback listener, authorize URL (with the
+// S256 challenge), code, exchange (with the verifier), the portal and scopes (from the 2026-03
+// token answer; legacy: one token-info call),
 // then the connection "portal-<hub_id>" saved as ok with last_successful_post_at = now (a broken
 // one is thereby repaired; the sync command releases its parked bookings). Throws
 // AuthorizationFailed, OAuthError or http::TransportError; tokens never appear in messages.
@@ -50,12 +55,14 @@ Connected connect_oauth(StateStore& store, Clock& clock, const ConnectOptions& o
 // HubSpot's authorize page, or the sandbox's when hubspot_url is a loopback address.
 std::string default_authorize_url(const std::string& hubspot_url);
 std::string build_authorize_url(const std::string& authorize_base, const std::string& client_id,
-                                const std::string& scopes, const std::string& redirect_uri, const std::string& state);
+                                const std::string& scopes, const std::string& redirect_uri, const std::string& state,
+                                const std::string& code_challenge = "");
 
 struct PrivateAppConnectOptions {
   std::string token;
   std::string hubspot_url = "https://api.hubapi.com";
   std::vector<std::string> extra_ca_pem;
+  hubspot::ApiFamily api_family = hubspot::ApiFamily::v2026_03;
 };
 
 // Checks the token with one cheap authenticated call, then ensures its connection row and
@@ -70,9 +77,10 @@ struct Disconnected {
   std::string note;           // e.g. nothing was stored to revoke
 };
 
-// Revokes the refresh token at HubSpot (DELETE), then forgets the tokens here even when the
-// revoke failed. `connection_id` empty: the only OAuth connection. Throws NoConnection.
+// Revokes the refresh token at HubSpot (in `api_family`), then forgets the tokens here even
+// when the revoke failed. `connection_id` empty: the only OAuth connection. Throws NoConnection.
 Disconnected disconnect(StateStore& store, const std::string& connection_id,
-                        const std::vector<std::string>& extra_ca_pem = {});
+                        const std::vector<std::string>& extra_ca_pem = {},
+                        hubspot::ApiFamily api_family = hubspot::ApiFamily::v2026_03);
 
 }  // namespace hubrules::runtime::auth

@@ -42,7 +42,7 @@ std::string sha256_hex(const std::string& text) {
 // ---- OAuth ----------------------------------------------------------------------------------
 
 OAuthTokens::OAuthTokens(StateStore& store, Clock& clock, const std::string& connection_id,
-                         http::HttpClientOptions http, ConnectionRules rules)
+                         http::HttpClientOptions http, ConnectionRules rules, hubspot::ApiPaths paths)
     : store_(store), clock_(clock), id_(connection_id), rules_(rules) {
   const auto connection = store_.connection(id_);
   if (!connection || connection->auth != AuthKind::oauth)
@@ -51,7 +51,7 @@ OAuthTokens::OAuthTokens(StateStore& store, Clock& clock, const std::string& con
     throw NoConnection("connection `" + id_ + "` does not say which HubSpot it belongs to: run `hubrules connect`");
   http.base_url = connection->api_base_url;
   http_ = std::make_unique<http::HttpClient>(std::move(http));
-  oauth_ = std::make_unique<hubspot::OAuthClient>(*http_);
+  oauth_ = std::make_unique<hubspot::OAuthClient>(*http_, paths);
   load(*connection);
 }
 
@@ -251,7 +251,8 @@ std::unique_ptr<hubspot::AccessTokens> open_access_tokens(StateStore& store, Clo
   }
   http::HttpClientOptions http;
   http.extra_ca_pem = options.extra_ca_pem;
-  return std::make_unique<OAuthTokens>(store, clock, id, std::move(http), options.rules);
+  return std::make_unique<OAuthTokens>(store, clock, id, std::move(http), options.rules,
+                                       hubspot::ApiPaths(options.api_family));
 }
 
 }  // namespace hubrules::runtime::auth

@@ -39,9 +39,10 @@ class NoConnection : public std::runtime_error {
 class OAuthTokens final : public hubspot::AccessTokens {
  public:
   // Throws NoConnection when the store has no OAuth connection `connection_id`. The token
-  // endpoint is the connection's api_base_url; `http` supplies timeouts and extra CAs.
+  // endpoint is the connection's api_base_url, in the API family of `paths` (a connection made
+  // on one family refreshes on the other as well); `http` supplies timeouts and extra CAs.
   OAuthTokens(StateStore& store, Clock& clock, const std::string& connection_id, http::HttpClientOptions http,
-              ConnectionRules rules = {});
+              ConnectionRules rules = {}, hubspot::ApiPaths paths = hubspot::ApiPaths{});
   ~OAuthTokens() override;
 
   const std::string& connection_id() const override { return id_; }
@@ -122,6 +123,7 @@ struct TokenSourceOptions {
   // The stored connection to use; empty: the only OAuth connection for hubspot_url.
   std::string connection;
   std::vector<std::string> extra_ca_pem;  // for the token endpoint's HTTPS
+  hubspot::ApiFamily api_family = hubspot::ApiFamily::v2026_03;  // the token endpoint's family
   ConnectionRules rules;
 };
 

@@ -10,6 +10,7 @@
 #include "runtime/auth/connect.hpp"
 #include "runtime/cli/command_line.hpp"
 #include "runtime/cli/commands.hpp"
+#include "runtime/cli/hubspot_api_option.hpp"
 #include "runtime/store/sqlite_state_store.hpp"
 
 extern char** environ;
@@ -50,6 +51,7 @@ int connect_with_oauth(const CommandLine& line, const std::string& state_file) {
   options.scopes = line.value("scopes").value_or(options.scopes);
   options.admin_email = line.value("admin-email").value_or("");
   options.port = static_cast<unsigned short>(line.number("port", 0, 0, 65535));
+  options.api_family = api_family_from(line);
   const bool open_browser = !line.flag("no-browser");
 
   SqliteStateStore store(state_file);
@@ -59,6 +61,7 @@ int connect_with_oauth(const CommandLine& line, const std::string& state_file) {
     if (open_browser) try_open_browser(url);
   });
   std::cout << "connected to portal " << connected.portal_id << " (connection " << connected.connection_id << ")\n";
+  std::cout << "scopes: " << (connected.scopes.empty() ? "(HubSpot did not say)" : connected.scopes) << "\n";
   if (connected.repaired)
     std::cout << "the connection was broken and is repaired: `hubrules sync` delivers its parked bookings\n";
   return 0;
@@ -68,6 +71,7 @@ int connect_with_token(const CommandLine& line, const std::string& state_file, c
   auth::PrivateAppConnectOptions options;
   options.token = token;
   options.hubspot_url = line.value("hubspot-url").value_or(options.hubspot_url);
+  options.api_family = api_family_from(line);
   SqliteStateStore store(state_file);
   const auto connected = auth::connect_private_app(store, Clock::system(), options);
   std::cout << "connected with the private-app token (connection " << connected.connection_id << ")\n";
@@ -81,7 +85,7 @@ int connect_with_token(const CommandLine& line, const std::string& state_file, c
 int run_connect(const Args& args) {
   const CommandLine line(args,
                          {"client-id", "client-secret", "port", "hubspot-url", "authorize-url", "state", "admin-email",
-                          "scopes", "token"},
+                          "scopes", "token", kHubSpotApiOption},
                          {"no-browser"});
   if (!line.positionals().empty()) throw UsageError("unexpected argument `" + line.positionals().front() + "`");
   const std::string state_file = line.value("state").value_or(kDefaultStateFile);

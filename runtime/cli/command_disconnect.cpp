@@ -6,12 +6,13 @@
 #include "runtime/auth/connect.hpp"
 #include "runtime/cli/command_line.hpp"
 #include "runtime/cli/commands.hpp"
+#include "runtime/cli/hubspot_api_option.hpp"
 #include "runtime/store/sqlite_state_store.hpp"
 
 namespace hubrules::runtime {
 
 int run_disconnect(const Args& args) {
-  const CommandLine line(args, {"connection", "state"}, {});
+  const CommandLine line(args, {"connection", "state", kHubSpotApiOption}, {});
   if (!line.positionals().empty()) throw UsageError("unexpected argument `" + line.positionals().front() + "`");
   const std::string state_file = line.value("state").value_or(kDefaultStateFile);
   // Opening a missing file would create an empty store just to find nothing in it.
@@ -20,7 +21,7 @@ int run_disconnect(const Args& args) {
     return 1;
   }
   SqliteStateStore store(state_file);
-  const auto result = auth::disconnect(store, line.value("connection").value_or(""));
+  const auto result = auth::disconnect(store, line.value("connection").value_or(""), {}, api_family_from(line));
   if (result.revoked) std::cout << "revoked the refresh token at HubSpot\n";
   if (!result.note.empty()) std::cout << result.note << "\n";
   if (!result.revoke_error.empty())

@@ -11,6 +11,7 @@
 
 #include "runtime/cli/command_line.hpp"
 #include "runtime/cli/commands.hpp"
+#include "runtime/cli/hubspot_api_option.hpp"
 #include "runtime/mapping/rules_loader.hpp"
 #include "runtime/sync/sync_session.hpp"
 
@@ -20,7 +21,7 @@ namespace {
 
 std::string usage(bool retry) {
   return std::string("usage: hubrules ") + (retry ? "retry RULES" : "sync RULES [BOOKINGS…|-]") +
-         " [--hubspot-url URL] [--token T] [--connection ID] [--state FILE]\n"
+         " [--hubspot-url URL] [--hubspot-api 2026-03|v3] [--token T] [--connection ID] [--state FILE]\n"
          "       [--burst-limit N] [--search-rate N] [--search-lag-ms N] [--give-up-after-s N]\n"
          "       [--smtp URL] [--mail-from ADDR] [--mail-to ADDR] [--ca-file PEM] [--schema DIR] [--no-progress]";
 }
@@ -28,7 +29,7 @@ std::string usage(bool retry) {
 const std::set<std::string> valued_options = {"hubspot-url", "token",       "connection",       "state",
                                               "burst-limit", "search-rate", "search-lag-ms",    "give-up-after-s",
                                               "smtp",        "mail-from",   "mail-to",          "ca-file",
-                                              "schema"};
+                                              "schema",      kHubSpotApiOption};
 
 std::string token_from(const CommandLine& cl) {
   if (auto t = cl.value("token")) return *t;
@@ -39,6 +40,7 @@ std::string token_from(const CommandLine& cl) {
 SyncSettings settings_from(const CommandLine& cl) {
   SyncSettings s;
   s.hubspot_url = cl.value("hubspot-url").value_or(s.hubspot_url);
+  s.api_family = api_family_from(cl);
   s.token = token_from(cl);
   s.connection = cl.value("connection").value_or("");
   s.state_file = cl.value("state").value_or(s.state_file);

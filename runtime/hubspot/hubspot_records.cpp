@@ -139,8 +139,6 @@ std::string create_body(const std::vector<CreateInput>& inputs) {
   return j.take();
 }
 
-std::string_view object_path(ObjectType type) { return type == ObjectType::contact ? "contacts" : "companies"; }
-
 }  // namespace
 
 // ---- tokens ---------------------------------------------------------------------------------
@@ -172,8 +170,9 @@ void TokenUse::unauthorized() {
 
 // ---- calls ----------------------------------------------------------------------------------
 
-HubSpotRecords::HubSpotRecords(hubspot::HubSpotApi& api, TokenUse& tokens, std::vector<std::string> company_keys)
-    : api_(api), tokens_(tokens), company_keys_(std::move(company_keys)) {}
+HubSpotRecords::HubSpotRecords(hubspot::HubSpotApi& api, TokenUse& tokens, std::vector<std::string> company_keys,
+                               ApiPaths paths)
+    : api_(api), tokens_(tokens), company_keys_(std::move(company_keys)), paths_(paths) {}
 
 http::HttpResponse HubSpotRecords::call(const std::string& target, std::string body) {
   for (int attempt = 0;; ++attempt) {
@@ -193,7 +192,7 @@ std::map<std::string, std::string> HubSpotRecords::contacts_by_email(const std::
     j.key("inputs").begin_array();
     for (const auto& e : chunk) j.begin_object().field("id", e).end_object();
     j.end_array().end_object();
-    const auto r = call("/crm/v3/objects/contacts/batch/read", j.take());
+    const auto r = call(paths_.batch(ObjectType::contact, "read"), j.take());
     // None found: HubSpot answers 207 with OBJECT_NOT_FOUND; a 404 says the same.
     if (r.status == 404) continue;
     if (r.status != 200 && r.status != 207) throw HubSpotRejected("contacts batch read: " + describe(r));
@@ -245,7 +244,7 @@ std::vector<ExistingCompany> HubSpotRecords::search_page(
   j.string("createdate").end_array().field("limit", search_page_size);
   if (!after.empty()) j.field("after", after);
   j.end_object();
-  const auto r = call("/crm/v3/objects/companies/search", j.take());
+  const auto r = call(paths_.search(ObjectType::company), j.take());
   if (r.status != 200) throw HubSpotRejected("companies search: " + describe(r));
   dom::parser parser;
   const dom::element doc = parse(parser, r);
@@ -279,7 +278,7 @@ CreateAnswer HubSpotRecords::create(ObjectType type, const std::vector<CreateInp
 }
 
 void HubSpotRecords::create_chunk(ObjectType type, const std::vector<CreateInput>& chunk, CreateAnswer& answer) {
-  const auto r = call("/crm/v3/objects/" + std::string(object_path(type)) + "/batch/create", create_body(chunk));
+  const auto r = call(paths_.batch(type, "create"), create_body(chunk));
   dom::parser parser;
   if (r.status == 200 || r.status == 201 || r.status == 207) {
     const dom::element doc = parse(parser, r);

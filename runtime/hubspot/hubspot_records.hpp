@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "runtime/hubspot/access_tokens.hpp"
+#include "runtime/hubspot/api_paths.hpp"
 #include "runtime/hubspot/hubspot_api.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/base/object_type.hpp"
@@ -70,8 +71,9 @@ class TokenUse {
 class HubSpotRecords {
  public:
   // `api` gets its tokens from `tokens.provider()`. `company_keys`: the companies block's
-  // dedupe properties, in `dedupe by` order.
-  HubSpotRecords(hubspot::HubSpotApi& api, TokenUse& tokens, std::vector<std::string> company_keys);
+  // dedupe properties, in `dedupe by` order. `paths`: the API family the calls speak.
+  HubSpotRecords(hubspot::HubSpotApi& api, TokenUse& tokens, std::vector<std::string> company_keys,
+                 ApiPaths paths = ApiPaths{});
 
   // Lowercase email → id, for the emails HubSpot holds. Batch read is consistent: it sees
   // contacts created a moment ago.
@@ -92,6 +94,7 @@ class HubSpotRecords {
   hubspot::HubSpotApi& api_;
   TokenUse& tokens_;
   std::vector<std::string> company_keys_;
+  ApiPaths paths_;
 };
 
 // "2026-11-27T06:16:11.123Z" → a time point; nullopt when it is not that shape.

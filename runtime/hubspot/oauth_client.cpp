@@ -36,6 +36,25 @@ simdjson::dom::element parse_json(simdjson::dom::parser& parser, const http::Htt
   return doc;
 }
 
+std::vector<std::string> read_scopes(simdjson::dom::element doc) {
+  std::vector<std::string> out;
+  simdjson::dom::array scopes;
+  if (!doc["scopes"].get(scopes))
+    for (const auto scope : scopes)
+      if (std::string_view s; !scope.get(s)) out.emplace_back(s);
+  return out;
+}
+
+http::HttpRequest form_post(std::string target, const std::vector<std::pair<std::string, std::string>>& form) {
+  http::HttpRequest request;
+  request.method = "POST";
+  request.target = std::move(target);
+  request.headers = {{"Content-Type", "application/x-www-form-urlencoded;charset=utf-8"},
+                     {"Accept", "application/json"}};
+  request.body = http::form_body(form);
+  return request;
+}
+
 TokenGrant parse_grant(const http::HttpResponse& response, const char* what) {
   simdjson::dom::parser parser;
   const auto doc = parse_json(parser, response, what);
@@ -47,6 +66,8 @@ TokenGrant parse_grant(const http::HttpResponse& response, const char* what) {
   if (doc["expires_in"].get(seconds) || seconds <= 0 || grant.access_token.empty())
     throw OAuthError(std::string(what) + ": HubSpot's answer lacks access_token or expires_in", response.status, "");
   grant.expires_in = std::chrono::seconds(seconds);
+  if (doc["hub_id"].get(grant.hub_id)) grant.hub_id = 0;
+  grant.scopes = read_scopes(doc);
   return grant;
 }
 
@@ -58,25 +79,20 @@ http::HttpResponse OAuthClient::send(const http::HttpRequest& request) {
 }
 
 TokenGrant OAuthClient::grant(const std::vector<std::pair<std::string, std::string>>& form, const char* what) {
-  http::HttpRequest request;
-  request.method = "POST";
-  request.target = "/oauth/v1/token";
-  request.headers = {{"Content-Type", "application/x-www-form-urlencoded;charset=utf-8"},
-                     {"Accept", "application/json"}};
-  request.body = http::form_body(form);
-  const auto response = send(request);
+  const auto response = send(form_post(paths_.oauth_token(), form));
   if (response.status != 200) throw_oauth_error(what, response);
   spdlog::debug("oauth: {} succeeded", what);
   return parse_grant(response, what);
 }
 
-TokenGrant OAuthClient::exchange_code(const OAuthApp& app, const std::string& code) {
-  return grant({{"grant_type", "authorization_code"},
-                {"client_id", app.client_id},
-                {"client_secret", app.client_secret},
-                {"redirect_uri", app.redirect_uri},
-                {"code", code}},
-               "exchanging the authorization code");
+TokenGrant OAuthClient::exchange_code(const OAuthApp& app, const std::string& code, const std::string& code_verifier) {
+  std::vector<std::pair<std::string, std::string>> form = {{"grant_type", "authorization_code"},
+                                                           {"client_id", app.client_id},
+                                                           {"client_secret", app.client_secret},
+                                                           {"redirect_uri", app.redirect_uri},
+                                                           {"code", code}};
+  if (!code_verifier.empty()) form.emplace_back("code_verifier", code_verifier);
+  return grant(form, "exchanging the authorization code");
 }
 
 TokenGrant OAuthClient::refresh(const OAuthApp& app, const std::string& refresh_token) {
@@ -90,7 +106,7 @@ TokenGrant OAuthClient::refresh(const OAuthApp& app, const std::string& refresh_
 TokenInfo OAuthClient::token_info(const std::string& access_token) {
   constexpr const char* what = "asking HubSpot about the access token";
   http::HttpRequest request;
-  request.target = "/oauth/v1/access-tokens/" + http::form_url_encode(access_token);
+  request.target = paths_.oauth_access_token_info(access_token);
   request.headers = {{"Accept", "application/json"}};
   const auto response = send(request);
   if (response.status != 200) throw_oauth_error(what, response);
@@ -100,17 +116,21 @@ TokenInfo OAuthClient::token_info(const std::string& access_token) {
   if (doc["hub_id"].get(info.hub_id) || info.hub_id <= 0)
     throw OAuthError(std::string(what) + ": the answer lacks hub_id", response.status, "");
   info.user = string_or_empty(doc, "user");
-  simdjson::dom::array scopes;
-  if (!doc["scopes"].get(scopes))
-    for (const auto scope : scopes)
-      if (std::string_view s; !scope.get(s)) info.scopes.emplace_back(s);
+  info.scopes = read_scopes(doc);
   return info;
 }
 
-void OAuthClient::revoke(const std::string& refresh_token) {
+void OAuthClient::revoke(const OAuthApp& app, const std::string& refresh_token) {
   http::HttpRequest request;
-  request.method = "DELETE";
-  request.target = "/oauth/v1/refresh-tokens/" + http::form_url_encode(refresh_token);
+  if (paths_.revoke_in_body()) {
+    request = form_post(paths_.oauth_revoke(refresh_token), {{"client_id", app.client_id},
+                                                             {"client_secret", app.client_secret},
+                                                             {"token", refresh_token},
+                                                             {"token_type_hint", "refresh_token"}});
+  } else {
+    request.method = "DELETE";
+    request.target = paths_.oauth_revoke(refresh_token);
+  }
   const auto response = send(request);
   if (response.status != 204 && response.status != 200) throw_oauth_error("revoking the refresh token", response);
 }

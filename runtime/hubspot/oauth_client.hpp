@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "runtime/http/http_client.hpp"
+#include "runtime/hubspot/api_paths.hpp"
 
 namespace hubrules::runtime::hubspot {
 
@@ -26,6 +27,9 @@ struct TokenGrant {
   std::string access_token;
   std::string refresh_token;
   std::chrono::seconds expires_in{0};
+  // 2026-03 answers name the portal and the granted scopes; legacy ones do not (0 and empty).
+  std::int64_t hub_id = 0;
+  std::vector<std::string> scopes;
 };
 
 struct TokenInfo {
@@ -63,21 +67,27 @@ class InvalidGrant : public OAuthError {
 // http::TransportError.
 class OAuthClient {
  public:
-  // `client`'s base URL is HubSpot's API (https://api.hubapi.com or a sandbox).
-  explicit OAuthClient(http::HttpClient& client) : client_(client) {}
+  // `client`'s base URL is HubSpot's API (https://api.hubapi.com or a sandbox); `paths` the
+  // API family to speak.
+  explicit OAuthClient(http::HttpClient& client, ApiPaths paths = ApiPaths{}) : client_(client), paths_(paths) {}
 
-  TokenGrant exchange_code(const OAuthApp& app, const std::string& code);
+  // `code_verifier`: the PKCE secret whose S256 challenge the authorize request carried.
+  TokenGrant exchange_code(const OAuthApp& app, const std::string& code, const std::string& code_verifier = "");
   TokenGrant refresh(const OAuthApp& app, const std::string& refresh_token);
-  // Throws OAuthError when HubSpot does not know the token (or it expired).
+  // Legacy family only (2026-03 grants carry the portal). Throws OAuthError when HubSpot does
+  // not know the token (or it expired).
   TokenInfo token_info(const std::string& access_token);
-  // DELETE /oauth/v1/refresh-tokens/{token}: the refresh token and its access tokens stop working.
-  void revoke(const std::string& refresh_token);
+  // The refresh token and its access tokens stop working. 2026-03 authenticates the app (form
+  // body); legacy needs only the token (in the path).
+  void revoke(const OAuthApp& app, const std::string& refresh_token);
+  const ApiPaths& paths() const { return paths_; }
 
  private:
   TokenGrant grant(const std::vector<std::pair<std::string, std::string>>& form, const char* what);
   http::HttpResponse send(const http::HttpRequest& request);
 
   http::HttpClient& client_;
+  ApiPaths paths_;
   std::mutex mutex_;
 };
 

@@ -115,6 +115,10 @@ ALTER TABLE connections ADD COLUMN client_secret TEXT NOT NULL DEFAULT '';
 ALTER TABLE connections ADD COLUMN api_base_url TEXT NOT NULL DEFAULT '';
 ALTER TABLE create_intents ADD COLUMN associated_company_id TEXT NOT NULL DEFAULT '';
 )sql"},
+    {4, "the scopes granted to an OAuth connection, when it was connected", R"sql(
+ALTER TABLE connections ADD COLUMN scopes TEXT NOT NULL DEFAULT '';
+ALTER TABLE connections ADD COLUMN connected_at INTEGER;
+)sql"},
 };
 
 inline std::span<const Migration> migrations() { return migration_list; }

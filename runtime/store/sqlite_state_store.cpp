@@ -121,7 +121,7 @@ JournaledBooking read_booking(const Statement& row, const std::string& file) {
 
 #define HUBRULES_CONNECTION_COLUMNS                                                                      \
   "id, portal_id, auth_kind, access_token, refresh_token, access_expires_at, status, broken_reason, " \
-  "last_successful_post_at, admin_email, client_id, client_secret, api_base_url"
+  "last_successful_post_at, admin_email, client_id, client_secret, api_base_url, scopes, connected_at"
 
 Connection read_connection(const Statement& row) {
   Connection c;
@@ -138,6 +138,8 @@ Connection read_connection(const Statement& row) {
   c.client_id = row.text(10);
   c.client_secret = row.text(11);
   c.api_base_url = row.text(12);
+  c.scopes = row.text(13);
+  c.connected_at = from_millis(row.optional_integer(14));
   return c;
 }
 
@@ -549,14 +551,15 @@ void SqliteStateStore::save_connection(const Connection& c) {
   // An upsert, not INSERT OR REPLACE: replacing would delete the row its bookings refer to.
   auto q = impl_->use(
       "INSERT INTO connections (" HUBRULES_CONNECTION_COLUMNS
-      ", updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+      ", updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
       "ON CONFLICT (id) DO UPDATE SET "
       "portal_id = excluded.portal_id, auth_kind = excluded.auth_kind, access_token = excluded.access_token, "
       "refresh_token = excluded.refresh_token, access_expires_at = excluded.access_expires_at, "
       "status = excluded.status, broken_reason = excluded.broken_reason, "
       "last_successful_post_at = excluded.last_successful_post_at, admin_email = excluded.admin_email, "
       "client_id = excluded.client_id, client_secret = excluded.client_secret, "
-      "api_base_url = excluded.api_base_url, updated_at = excluded.updated_at");
+      "api_base_url = excluded.api_base_url, scopes = excluded.scopes, connected_at = excluded.connected_at, "
+      "updated_at = excluded.updated_at");
   q->bind(1, c.id)
       .bind(2, c.portal_id)
       .bind(3, to_string(c.auth))
@@ -570,7 +573,9 @@ void SqliteStateStore::save_connection(const Connection& c) {
       .bind(11, c.client_id)
       .bind(12, c.client_secret)
       .bind(13, c.api_base_url)
-      .bind(14, impl_->now())
+      .bind(14, c.scopes)
+      .bind(15, to_millis(c.connected_at))
+      .bind(16, impl_->now())
       .run();
 }
 

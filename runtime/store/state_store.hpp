@@ -128,6 +128,10 @@ struct Connection {
   std::string client_id;
   std::string client_secret;
   std::string api_base_url;
+  // OAuth: the scopes HubSpot granted (space-separated, as OAuth writes them; empty when the
+  // answer did not say), and when the admin last connected.
+  std::string scopes;
+  std::optional<TimePoint> connected_at;
 };
 
 // ---- (6) notifications ----------------------------------------------------------------------

@@ -31,6 +31,7 @@ auth::TokenSourceOptions token_options(const SyncSettings& s) {
   o.hubspot_url = s.hubspot_url;
   o.connection = s.connection;
   o.extra_ca_pem = s.extra_ca_pem;
+  o.api_family = s.api_family;
   return o;
 }
 
@@ -54,7 +55,7 @@ struct SyncSession::Parts {
         client(client_options(settings)),
         limiter(clock, settings.limits),
         api(client, limiter, clock, token_use.provider(), settings.retry),
-        records(api, token_use, company_dedupe_properties(*plan)),
+        records(api, token_use, company_dedupe_properties(*plan), hubspot::ApiPaths(settings.api_family)),
         notification_log(store),
         notifier(notifier_config(settings), notification_log, clock),
         pipeline(plan, store, records, *tokens, clock, options(), &notifier) {}

@@ -8,6 +8,7 @@
 
 #include "engine/plan.hpp"
 #include "runtime/base/clock.hpp"
+#include "runtime/hubspot/api_paths.hpp"
 #include "runtime/hubspot/hubspot_api.hpp"
 #include "runtime/http/rate_limiter.hpp"
 #include "runtime/store/sqlite_state_store.hpp"
@@ -17,6 +18,7 @@ namespace hubrules::runtime {
 
 struct SyncSettings {
   std::string hubspot_url = "https://api.hubapi.com";
+  hubspot::ApiFamily api_family = hubspot::ApiFamily::v2026_03;  // --hubspot-api
   std::string token;       // a private-app token; empty: the stored OAuth connection
   std::string connection;  // the stored connection to use; empty: the only one for hubspot_url
   std::string state_file = kDefaultStateFile;

@@ -45,6 +45,8 @@ Connection oauth_connection(const std::string& id) {
   c.client_id = "client-1";
   c.client_secret = "secret-1";
   c.api_base_url = "http://127.0.0.1:8089";
+  c.scopes = "crm.objects.contacts.write oauth";
+  c.connected_at = TimePoint{} + 900h;
   return c;
 }
 
@@ -329,6 +331,8 @@ TEST_CASE("store: connections and tokens round-trip; no error shows a token", "[
   CHECK(c->client_id == "client-1");
   CHECK(c->client_secret == "secret-1");
   CHECK(c->api_base_url == "http://127.0.0.1:8089");
+  CHECK(c->scopes == "crm.objects.contacts.write oauth");
+  CHECK(c->connected_at == TimePoint{} + 900h);
 
   store.update_tokens("default", "access-SECRET-2", "", clock.now() + 30min);
   c = store.connection("default");
@@ -433,6 +437,14 @@ TEST_CASE("store: an older schema is migrated on open, once", "[store]") {
     CHECK(old.journal("ev-old", R"({"old":true})", clock.now()));
   }
   {
+    // A connection made before migration 4 (scopes, connected_at) keeps its tokens.
+    SqliteStateStore v3(dir.file(), clock, {.migrate_to_version = 3});
+    CHECK(v3.schema_version() == 3);
+  }
+  run_sql(dir.file(),
+          "INSERT INTO connections (id, auth_kind, refresh_token, status, updated_at, client_id, api_base_url) "
+          "VALUES ('before-4', 'oauth', 'refresh-SECRET-1', 'ok', 0, 'client-1', 'http://127.0.0.1:8089')");
+  {
     SqliteStateStore store(dir.file(), clock);
     CHECK(store.schema_version() == SqliteStateStore::latest_schema_version());
     const auto kept = store.booking("ev-old");
@@ -443,6 +455,11 @@ TEST_CASE("store: an older schema is migrated on open, once", "[store]") {
   }
   SqliteStateStore reopened(dir.file(), clock);
   CHECK(reopened.parked("default").size() == 1);
+  const auto before = reopened.connection("before-4");
+  REQUIRE(before);
+  CHECK(before->refresh_token == "refresh-SECRET-1");
+  CHECK(before->scopes.empty());
+  CHECK_FALSE(before->connected_at);
   CHECK(count_rows(dir.file(), "schema_migrations") == SqliteStateStore::latest_schema_version());
 }
 
