@@ -44,7 +44,9 @@ SyncSettings settings_from(const CommandLine& cl) {
   s.token = token_from(cl);
   s.connection = cl.value("connection").value_or("");
   s.state_file = cl.value("state").value_or(s.state_file);
-  // HUBSPOT-API.md, Rate limits: 100 per 10 s for free/starter portals, 5 searches per second.
+  // HUBSPOT-API.md, Rate limits: 100 per 10 s for free/starter portals (where a run starts), 5
+  // searches per second. The portal's rate headers then tell its real limit; --burst-limit caps it.
+  s.limits.learn_burst_limit = !cl.value("burst-limit");
   s.limits.burst_max = static_cast<std::size_t>(cl.number("burst-limit", 100, 1, 10'000));
   s.limits.search_max = static_cast<std::size_t>(cl.number("search-rate", 5, 1, 1'000));
   s.pipeline.search_lag = Millis(cl.number("search-lag-ms", 30'000, 0, 600'000));

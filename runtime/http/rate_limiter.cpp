@@ -80,11 +80,31 @@ void RateLimiter::observe(const HttpResponse& response) {
   if (!remaining) return;
   auto interval = header_number(response, "X-HubSpot-RateLimit-Interval-Milliseconds");
   std::lock_guard lock(mutex_);
+  if (const auto max = header_number(response, "X-HubSpot-RateLimit-Max")) adopt_portal_limit(*max, interval);
   auto now = clock_.now();
   server_remaining_ = *remaining;
   // A rolling window frees its oldest slot within one interval at most: waiting the whole
   // interval when HubSpot says nothing is left is the safe bound.
   server_reset_ = now + (interval ? Millis{*interval} : burst_.length);
+}
+
+void RateLimiter::adopt_portal_limit(long max, std::optional<long> interval_ms) {
+  if (max <= 0) return;
+  const auto portal_max = static_cast<std::size_t>(max);
+  if (portal_max < burst_.max || limits_.learn_burst_limit) burst_.max = portal_max;
+  // The same margin as the default window (10.1 s for HubSpot's 10 s): HubSpot counts a call
+  // a few milliseconds after the grant.
+  if (interval_ms && *interval_ms > 0) burst_.length = Millis{*interval_ms + *interval_ms / 100};
+}
+
+std::size_t RateLimiter::burst_max() const {
+  std::lock_guard lock(mutex_);
+  return burst_.max;
+}
+
+Millis RateLimiter::burst_window() const {
+  std::lock_guard lock(mutex_);
+  return burst_.length;
 }
 
 void RateLimiter::pause(LimitKind kind, Millis d) {

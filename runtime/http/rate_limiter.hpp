@@ -18,12 +18,16 @@ enum class LimitKind {
 struct RateLimits {
   // The windows are a little longer than HubSpot's: HubSpot sees a call some milliseconds after
   // the limiter grants it, so an exact window meets 429s at its edge.
-  // Sources disagree on the burst limit (100 free/starter, 190 pro, 110 public apps): configurable.
+  // Sources disagree on the burst limit (100 free/starter, 190 pro, 110 public apps), so the
+  // portal's own answers decide: X-HubSpot-RateLimit-Max per -Interval-Milliseconds lowers the
+  // limit when it is below burst_max, and with learn_burst_limit raises it too (burst_max is
+  // then only where a run starts; with it off, burst_max is a ceiling the user set).
   std::size_t burst_max = 100;
   Millis burst_window{10'100};
   // "5 requests per second per account (formerly 4)".
   std::size_t search_max = 5;
   Millis search_window{1'050};
+  bool learn_burst_limit = false;  // see burst_max
 };
 
 // Thread-safe. Every wait goes through Clock::sleep_for, never while holding the lock.
@@ -38,8 +42,12 @@ class RateLimiter {
   Millis wait_time(LimitKind kind) const;
 
   // Adapts to what HubSpot says is left (X-HubSpot-RateLimit-Remaining and
-  // -Interval-Milliseconds): other apps and processes share the portal's budget.
+  // -Interval-Milliseconds): other apps and processes share the portal's budget. And to the
+  // portal's limit (X-HubSpot-RateLimit-Max), as RateLimits says.
   void observe(const HttpResponse& response);
+  // The burst limit in force now: calls per window, and the window.
+  std::size_t burst_max() const;
+  Millis burst_window() const;
   // Holds every call of this kind until now + d (after a 429).
   void pause(LimitKind kind, Millis d);
 
@@ -55,6 +63,7 @@ class RateLimiter {
   Millis wait_locked(const Window& w, TimePoint now) const;
   Millis server_wait_locked(TimePoint now) const;
   void prune(Window& w, TimePoint now) const;
+  void adopt_portal_limit(long max, std::optional<long> interval_ms);
   Window& window(LimitKind kind) { return kind == LimitKind::Search ? search_ : burst_; }
 
   Clock& clock_;

@@ -524,6 +524,47 @@ TEST_CASE("the limiter keeps each rolling window", "[http]") {
   }
 }
 
+TEST_CASE("the limiter takes the portal's own limit from its rate headers", "[http]") {
+  ManualClock clock;
+  const auto portal = [](const char* max) {
+    return HttpResponse{200,
+                        {{"X-HubSpot-RateLimit-Max", max},
+                         {"X-HubSpot-RateLimit-Remaining", max},
+                         {"X-HubSpot-RateLimit-Interval-Milliseconds", "10000"}},
+                        {}};
+  };
+  SECTION("learning: a 190-per-10-s portal is used up to 190, with the window's margin") {
+    RateLimiter limiter(clock, {.burst_max = 100, .learn_burst_limit = true});
+    limiter.observe(portal("190"));
+    CHECK(limiter.burst_max() == 190);
+    CHECK(limiter.burst_window() == 10'100ms);
+    const auto start = clock.now();
+    for (int i = 0; i < 190; ++i) limiter.acquire(LimitKind::Burst);
+    CHECK(elapsed(clock, start) == 0ms);
+    CHECK(limiter.wait_time(LimitKind::Burst) == 10'100ms);
+  }
+  SECTION("learning: a public app's 110 is respected, and so is a lower limit later") {
+    RateLimiter limiter(clock, {.burst_max = 100, .learn_burst_limit = true});
+    limiter.observe(portal("110"));
+    CHECK(limiter.burst_max() == 110);
+    limiter.observe(portal("90"));
+    CHECK(limiter.burst_max() == 90);
+  }
+  SECTION("a limit the user set is a ceiling: never above it, lowered by the portal") {
+    RateLimiter limiter(clock, {.burst_max = 150});
+    limiter.observe(portal("190"));
+    CHECK(limiter.burst_max() == 150);
+    limiter.observe(portal("110"));
+    CHECK(limiter.burst_max() == 110);
+  }
+  SECTION("answers without the header change nothing") {
+    RateLimiter limiter(clock, {.burst_max = 100, .learn_burst_limit = true});
+    limiter.observe(HttpResponse{200, {}, {}});
+    CHECK(limiter.burst_max() == 100);
+    CHECK(limiter.burst_window() == RateLimits{}.burst_window);
+  }
+}
+
 TEST_CASE("the limiter holds its window across threads", "[http]") {
   ManualClock clock;
   RateLimiter limiter(clock, {5, 1s, 5, 1s});
