@@ -3,6 +3,7 @@
 
 #include "../test_support.hpp"
 #include "runtime/sync/delivery_planner.hpp"
+#include "runtime/sync/required_scopes.hpp"
 
 using namespace hubrules::runtime;
 using Kind = RecordRef::Kind;
@@ -120,4 +121,25 @@ associate contacts with companies
   CHECK(c.contact->properties[0].value == "Guest@Mixtend.COM");  // posted as given
   CHECK(c.contact->keys == std::vector<DedupeKey>{{"email", "guest@mixtend.com"}});
   CHECK(c.company->keys == std::vector<DedupeKey>{{"domain", "mixtend.com"}, {"name", "mixtend kk"}});
+}
+
+TEST_CASE("required scopes: reading and writing each object the rules post", "[sync]") {
+  const auto both = hubrules::testing::compile_text(hubrules::testing::read_file(hubrules::testing::source_dir() + "/rules/timerex.rules"));
+  REQUIRE(both.compilation.plan);
+  const auto needed = required_scopes(*both.compilation.plan);
+  CHECK(needed == std::vector<std::string>{"crm.objects.contacts.read", "crm.objects.contacts.write",
+                                           "crm.objects.companies.read", "crm.objects.companies.write"});
+  CHECK(missing_scopes("oauth crm.objects.contacts.read crm.objects.contacts.write crm.objects.companies.read "
+                       "crm.objects.companies.write crm.schemas.contacts.read",
+                       needed)
+            .empty());
+  CHECK(missing_scopes("crm.objects.contacts.read  crm.objects.contacts.write crm.objects.companies.read", needed) ==
+        std::vector<std::string>{"crm.objects.companies.write"});
+  CHECK(missing_scopes("", needed) == needed);
+
+  const auto contacts_only = hubrules::testing::compile_text(
+      "rules 1\ncontacts {\n  email = lower(valid_email(answer(type: \"guest_email\")))\n  dedupe by email\n}\n");
+  REQUIRE(contacts_only.compilation.plan);
+  CHECK(required_scopes(*contacts_only.compilation.plan) ==
+        std::vector<std::string>{"crm.objects.contacts.read", "crm.objects.contacts.write"});
 }
