@@ -10,7 +10,7 @@
 #include "runtime/auth/connect.hpp"
 #include "runtime/cli/command_line.hpp"
 #include "runtime/cli/commands.hpp"
-#include "runtime/cli/hubspot_api_option.hpp"
+#include "runtime/cli/portal_options.hpp"
 #include "runtime/store/sqlite_state_store.hpp"
 
 extern char** environ;
@@ -31,12 +31,6 @@ void try_open_browser(const std::string& url) {
   posix_spawn_file_actions_destroy(&actions);
   // Reaped on the side: some xdg-open setups only return when the browser exits.
   if (!failed) std::thread([pid] { ::waitpid(pid, nullptr, 0); }).detach();
-}
-
-std::string private_app_token(const CommandLine& line) {
-  if (auto token = line.value("token")) return *token;
-  const char* env = std::getenv("HUBSPOT_TOKEN");
-  return env ? env : "";
 }
 
 int connect_with_oauth(const CommandLine& line, const std::string& state_file) {
@@ -85,16 +79,16 @@ int connect_with_token(const CommandLine& line, const std::string& state_file, c
 int run_connect(const Args& args) {
   const CommandLine line(args,
                          {"client-id", "client-secret", "port", "hubspot-url", "authorize-url", "state", "admin-email",
-                          "scopes", "token", kHubSpotApiOption},
+                          "scopes", "token", "hubspot-api"},
                          {"no-browser"});
   if (!line.positionals().empty()) throw UsageError("unexpected argument `" + line.positionals().front() + "`");
-  const std::string state_file = line.value("state").value_or(kDefaultStateFile);
+  const std::string state_file = state_file_from(line);
   if (line.value("client-id")) {
     if (line.value("token")) throw UsageError("--token and --client-id exclude each other");
     return connect_with_oauth(line, state_file);
   }
   if (line.value("client-secret")) throw UsageError("--client-secret needs --client-id");
-  const std::string token = private_app_token(line);
+  const std::string token = private_app_token_from(line);
   if (token.empty())
     throw UsageError("connect needs --client-id and --client-secret (an OAuth app), or --token or HUBSPOT_TOKEN "
                      "(a private app)");

@@ -6,15 +6,15 @@
 #include "runtime/auth/connect.hpp"
 #include "runtime/cli/command_line.hpp"
 #include "runtime/cli/commands.hpp"
-#include "runtime/cli/hubspot_api_option.hpp"
+#include "runtime/cli/portal_options.hpp"
 #include "runtime/store/sqlite_state_store.hpp"
 
 namespace hubrules::runtime {
 
 int run_disconnect(const Args& args) {
-  const CommandLine line(args, {"connection", "state", kHubSpotApiOption}, {});
+  const CommandLine line(args, {"connection", "state", "hubspot-api"}, {});
   if (!line.positionals().empty()) throw UsageError("unexpected argument `" + line.positionals().front() + "`");
-  const std::string state_file = line.value("state").value_or(kDefaultStateFile);
+  const std::string state_file = state_file_from(line);
   // Opening a missing file would create an empty store just to find nothing in it.
   if (!std::filesystem::exists(state_file)) {
     std::cerr << "hubrules disconnect: no state file " << state_file << "\n";

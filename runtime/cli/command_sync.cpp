@@ -11,7 +11,7 @@
 
 #include "runtime/cli/command_line.hpp"
 #include "runtime/cli/commands.hpp"
-#include "runtime/cli/hubspot_api_option.hpp"
+#include "runtime/cli/portal_options.hpp"
 #include "runtime/mapping/rules_loader.hpp"
 #include "runtime/sync/sync_session.hpp"
 
@@ -26,24 +26,18 @@ std::string usage(bool retry) {
          "       [--smtp URL] [--mail-from ADDR] [--mail-to ADDR] [--ca-file PEM] [--schema DIR] [--no-progress]";
 }
 
-const std::set<std::string> valued_options = {"hubspot-url", "token",       "connection",       "state",
-                                              "burst-limit", "search-rate", "search-lag-ms",    "give-up-after-s",
-                                              "smtp",        "mail-from",   "mail-to",          "ca-file",
-                                              "schema",      kHubSpotApiOption};
-
-std::string token_from(const CommandLine& cl) {
-  if (auto t = cl.value("token")) return *t;
-  if (const char* env = std::getenv("HUBSPOT_TOKEN"); env != nullptr) return env;
-  return {};
-}
+const std::set<std::string> valued_options = with_portal_options(
+    {"burst-limit", "search-rate", "search-lag-ms", "give-up-after-s", "smtp", "mail-from", "mail-to", "schema"});
 
 SyncSettings settings_from(const CommandLine& cl) {
   SyncSettings s;
-  s.hubspot_url = cl.value("hubspot-url").value_or(s.hubspot_url);
-  s.api_family = api_family_from(cl);
-  s.token = token_from(cl);
-  s.connection = cl.value("connection").value_or("");
-  s.state_file = cl.value("state").value_or(s.state_file);
+  const auth::PortalOptions portal = portal_options_from(cl);
+  s.hubspot_url = portal.hubspot_url;
+  s.api_family = portal.api_family;
+  s.token = portal.token;
+  s.connection = portal.connection;
+  s.extra_ca_pem = portal.extra_ca_pem;
+  s.state_file = state_file_from(cl);
   // HUBSPOT-API.md, Rate limits: 100 per 10 s for free/starter portals (where a run starts), 5
   // searches per second. The portal's rate headers then tell its real limit; --burst-limit caps it.
   s.limits.learn_burst_limit = !cl.value("burst-limit");
@@ -54,11 +48,6 @@ SyncSettings settings_from(const CommandLine& cl) {
   s.smtp_url = cl.value("smtp").value_or("");
   s.mail_from = cl.value("mail-from").value_or(s.mail_from);
   if (auto to = cl.value("mail-to")) s.mail_to = {*to};
-  if (auto ca = cl.value("ca-file")) {
-    auto pem = read_text_file(*ca);
-    if (!pem) throw UsageError("cannot read --ca-file " + *ca);
-    s.extra_ca_pem.push_back(*pem);
-  }
   s.pipeline.progress = !cl.flag("no-progress") && ::isatty(STDERR_FILENO);
   return s;
 }

@@ -18,5 +18,6 @@ int run_demo(const Args& args);
 // runtime/auth/command_connect.cpp
 int run_connect(const Args& args);
 int run_disconnect(const Args& args);
+int run_schema(const Args& args);
 
 }  // namespace hubrules::runtime

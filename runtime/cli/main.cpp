@@ -33,6 +33,11 @@ usage:
                                               connect to a HubSpot portal (see runtime/auth/README.md)
   hubrules disconnect [--connection ID] [--state FILE]
                                               revoke the connection's tokens at HubSpot and forget them
+  hubrules schema pull DIR [--connection ID | --token T] [--hubspot-url URL]
+                                              save the portal's own properties for check --schema DIR
+
+every command that talks to HubSpot takes --hubspot-api 2026-03 (the default) or v3 (the legacy
+/crm/v3, /crm/v4 and /oauth/v1 paths)
 
 exit status: 0 success, 1 errors found, 2 usage error
 )";
@@ -45,7 +50,7 @@ int main(int argc, char** argv) {
   const std::map<std::string, int (*)(const Args&)> commands = {
       {"check", run_check},     {"map", run_map},   {"test", run_test},   {"functions", run_functions},
       {"sandbox", run_sandbox}, {"sync", run_sync}, {"retry", run_retry}, {"demo", run_demo},
-      {"connect", run_connect}, {"disconnect", run_disconnect}};
+      {"connect", run_connect}, {"disconnect", run_disconnect}, {"schema", run_schema}};
   if (argc < 2) {
     std::cerr << usage;
     return 2;

@@ -36,6 +36,8 @@ std::string ApiPaths::properties(ObjectType type) const {
   return prefix + std::string(object_name(type));
 }
 
+std::string ApiPaths::property_groups(ObjectType type) const { return properties(type) + "/groups"; }
+
 std::string ApiPaths::oauth_token() const {
   return family_ == ApiFamily::v2026_03 ? "/oauth/2026-03/token" : "/oauth/v1/token";
 }

@@ -30,6 +30,8 @@ class ApiPaths {
   std::string search(ObjectType type) const;
   // GET …/properties/…/{contacts|companies}
   std::string properties(ObjectType type) const;
+  // GET …/properties/…/{contacts|companies}/groups
+  std::string property_groups(ObjectType type) const;
 
   // POST, form-encoded: code exchange and refresh.
   std::string oauth_token() const;

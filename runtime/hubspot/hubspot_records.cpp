@@ -159,6 +159,14 @@ hubspot::TokenProvider TokenUse::provider() {
   };
 }
 
+http::HttpResponse TokenUse::send(HubSpotApi& api, const http::HttpRequest& request) {
+  for (int attempt = 0;; ++attempt) {
+    http::HttpResponse r = api.send(request);
+    if (r.status != 401 || attempt > 0) return r;
+    unauthorized();
+  }
+}
+
 void TokenUse::unauthorized() {
   std::string used;
   {
@@ -175,12 +183,7 @@ HubSpotRecords::HubSpotRecords(hubspot::HubSpotApi& api, TokenUse& tokens, std::
     : api_(api), tokens_(tokens), company_keys_(std::move(company_keys)), paths_(paths) {}
 
 http::HttpResponse HubSpotRecords::call(const std::string& target, std::string body) {
-  for (int attempt = 0;; ++attempt) {
-    http::HttpResponse r = api_.send({"POST", target, {}, body});
-    // A 401 once may be an access token that expired in flight; the token layer decides.
-    if (r.status != 401 || attempt > 0) return r;
-    tokens_.unauthorized();
-  }
+  return tokens_.send(api_, {"POST", target, {}, std::move(body)});
 }
 
 std::map<std::string, std::string> HubSpotRecords::contacts_by_email(const std::vector<std::string>& emails) {

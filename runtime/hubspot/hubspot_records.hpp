@@ -59,6 +59,9 @@ class TokenUse {
   hubspot::TokenProvider provider();
   // HubSpot answered 401: returns when a retry may succeed, else throws auth::ConnectionBroken.
   void unauthorized();
+  // Sends through `api`; a 401 once may be an access token that expired in flight, so the token
+  // layer decides (refresh, or the connection is broken) and the request goes once more.
+  http::HttpResponse send(HubSpotApi& api, const http::HttpRequest& request);
   hubspot::AccessTokens& tokens() { return tokens_; }
 
  private:

@@ -1,5 +1,7 @@
 #include "runtime/notify/outbox.hpp"
 
+#include "runtime/base/durable_file.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -34,36 +36,6 @@ std::string timestamp(TimePoint when) {
   return buffer;
 }
 
-void write_all(int fd, std::string_view data, const fs::path& path) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) fail("cannot write", path);
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-}
-
-void write_temporary(const fs::path& temp, std::string_view message) {
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) fail("cannot create", temp);
-  try {
-    write_all(fd, message, temp);
-    if (::fsync(fd) != 0) fail("cannot sync", temp);
-  } catch (...) {
-    ::close(fd);
-    ::unlink(temp.c_str());
-    throw;
-  }
-  ::close(fd);
-}
-
-void sync_directory(const fs::path& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;  // the file is written; only its durability after a power cut is weaker
-  ::fsync(fd);
-  ::close(fd);
-}
-
 }  // namespace
 
 fs::path Outbox::beside(const fs::path& state_file) {
@@ -80,7 +52,7 @@ fs::path Outbox::write(std::string_view message, TimePoint when) const {
     fs::path temp = directory_ / ("." + name + ".tmp");
     fs::path final_path = directory_ / name;
     ::unlink(temp.c_str());  // left by a crashed run that had our pid
-    write_temporary(temp, message);
+    write_synced(temp, message);
     // link() never replaces an existing file, unlike rename(): a name left by an earlier run
     // with the same pid and second is skipped, not overwritten.
     int linked = ::link(temp.c_str(), final_path.c_str());

@@ -1,6 +1,6 @@
 #include "runtime/sync/sync_session.hpp"
 
-#include "runtime/auth/oauth_tokens.hpp"
+#include "runtime/auth/portal_api.hpp"
 #include "runtime/notify/outbox.hpp"
 #include "runtime/notify/store_notification_log.hpp"
 #include "runtime/store/sqlite_state_store.hpp"
@@ -26,20 +26,15 @@ notify::NotifierConfig notifier_config(const SyncSettings& s) {
   return c;
 }
 
-auth::TokenSourceOptions token_options(const SyncSettings& s) {
-  auth::TokenSourceOptions o;
-  o.token = s.token;
+auth::PortalOptions portal_options(const SyncSettings& s) {
+  auth::PortalOptions o;
   o.hubspot_url = s.hubspot_url;
+  o.api_family = s.api_family;
+  o.token = s.token;
   o.connection = s.connection;
   o.extra_ca_pem = s.extra_ca_pem;
-  o.api_family = s.api_family;
-  return o;
-}
-
-http::HttpClientOptions client_options(const SyncSettings& s) {
-  http::HttpClientOptions o;
-  o.base_url = s.hubspot_url;
-  o.extra_ca_pem = s.extra_ca_pem;
+  o.limits = s.limits;
+  o.retry = s.retry;
   return o;
 }
 
@@ -51,32 +46,24 @@ struct SyncSession::Parts {
       : settings(std::move(s)),
         clock(c),
         store(settings.state_file, clock),
-        tokens(auth::open_access_tokens(store, clock, token_options(settings))),
-        token_use(*tokens),
-        client(client_options(settings)),
-        limiter(clock, settings.limits),
-        api(client, limiter, clock, token_use.provider(), settings.retry),
-        records(api, token_use, company_dedupe_properties(*plan), hubspot::ApiPaths(settings.api_family)),
+        portal(store, clock, portal_options(settings)),
+        records(portal.api(), portal.token_use(), company_dedupe_properties(*plan), portal.paths()),
         notification_log(store),
         notifier(notifier_config(settings), notification_log, clock),
-        pipeline(plan, store, records, *tokens, clock, options(), &notifier),
+        pipeline(plan, store, records, portal.tokens(), clock, options(), &notifier),
         needed_scopes(required_scopes(*plan)) {}
 
   SyncOptions options() const {
     SyncOptions o = settings.pipeline;
     o.state_file = settings.state_file;
-    o.create_reach = settings.retry.max_total + client_options(settings).request_timeout;
+    o.create_reach = settings.retry.max_total + portal.request_timeout();
     return o;
   }
 
   SyncSettings settings;
   Clock& clock;
   SqliteStateStore store;
-  std::unique_ptr<hubspot::AccessTokens> tokens;
-  hubspot::TokenUse token_use;
-  http::HttpClient client;
-  http::RateLimiter limiter;
-  hubspot::HubSpotApi api;
+  auth::PortalApi portal;
   hubspot::HubSpotRecords records;
   notify::StoreNotificationLog notification_log;
   notify::ErrorNotifier notifier;
@@ -87,7 +74,7 @@ struct SyncSession::Parts {
   // Private-app tokens and connections made before scopes were kept are not checked here:
   // HubSpot's 403 MISSING_SCOPES still fails their batches with the scope's name.
   void check_scopes() {
-    const auto connection = store.connection(tokens->connection_id());
+    const auto connection = store.connection(portal.tokens().connection_id());
     if (!connection || connection->auth != AuthKind::oauth || connection->scopes.empty()) return;
     const auto missing = missing_scopes(connection->scopes, needed_scopes);
     if (missing.empty()) return;
@@ -112,7 +99,7 @@ SyncCounts SyncSession::deliver() {
   parts_->check_scopes();
   parts_->pipeline.deliver();
   SyncCounts counts = parts_->pipeline.counts();
-  counts.api = parts_->api.counters().snapshot();
+  counts.api = parts_->portal.api().counters().snapshot();
   return counts;
 }
 

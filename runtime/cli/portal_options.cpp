@@ -1,0 +1,49 @@
+#include "runtime/cli/portal_options.hpp"
+
+#include <cstdlib>
+
+#include "runtime/mapping/rules_loader.hpp"
+#include "runtime/store/sqlite_state_store.hpp"
+
+namespace hubrules::runtime {
+
+hubspot::ApiFamily api_family_from(const CommandLine& line) {
+  const auto name = line.value("hubspot-api");
+  if (!name) return hubspot::ApiFamily::v2026_03;
+  if (const auto family = hubspot::parse_api_family(*name)) return *family;
+  throw UsageError("--hubspot-api takes 2026-03 (the default) or v3 (the legacy /crm/v3, /crm/v4 and /oauth/v1 "
+                   "paths), not `" + *name + "`");
+}
+
+std::string private_app_token_from(const CommandLine& line) {
+  if (auto token = line.value("token")) return *token;
+  const char* env = std::getenv("HUBSPOT_TOKEN");
+  return env ? env : "";
+}
+
+std::vector<std::string> extra_ca_from(const CommandLine& line) {
+  const auto file = line.value("ca-file");
+  if (!file) return {};
+  auto pem = read_text_file(*file);
+  if (!pem) throw UsageError("cannot read --ca-file " + *file);
+  return {*pem};
+}
+
+std::string state_file_from(const CommandLine& line) { return line.value("state").value_or(kDefaultStateFile); }
+
+auth::PortalOptions portal_options_from(const CommandLine& line) {
+  auth::PortalOptions o;
+  o.hubspot_url = line.value("hubspot-url").value_or(o.hubspot_url);
+  o.api_family = api_family_from(line);
+  o.token = private_app_token_from(line);
+  o.connection = line.value("connection").value_or("");
+  o.extra_ca_pem = extra_ca_from(line);
+  return o;
+}
+
+std::set<std::string> with_portal_options(std::set<std::string> valued) {
+  valued.insert(kPortalOptions.begin(), kPortalOptions.end());
+  return valued;
+}
+
+}  // namespace hubrules::runtime
