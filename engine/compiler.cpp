@@ -142,6 +142,7 @@ void RulesChecker::assignment(const grammar::Assignment& a, const ObjectSchema& 
     std::vector<std::string_view> names;
     for (const auto& [n, def] : schema.properties) names.push_back(n);
     std::string help = did_you_mean(name, names);
+    if (help.empty() && !schema.origin.empty()) help = "the " + schema.object + " properties are " + schema.origin;
     if (help.empty()) help = "the " + schema.object + " properties are in the HubSpot schema (rules/schema/" + schema.object + ".json or --schema DIR)";
     return report("E200", a.property.span, "unknown " + schema.object + " property `" + name + "`", help);
   }

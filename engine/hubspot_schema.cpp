@@ -65,7 +65,7 @@ ObjectSchema HubSpotSchema::parse_object(std::string_view object, std::string_vi
   if (doc["results"].get(results))
     throw std::runtime_error(origin + ": expected {\"results\":[…]} as GET /crm/v3/properties/" + std::string(object) +
                              " returns it");
-  ObjectSchema schema{std::string(object), {}};
+  ObjectSchema schema{std::string(object), {}, {}};
   for (simdjson::dom::element e : results) {
     simdjson::dom::object o;
     if (e.get(o)) throw std::runtime_error(origin + ": a property is not a JSON object");

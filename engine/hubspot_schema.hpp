@@ -23,6 +23,9 @@ struct PropertyDefinition {
 
 struct ObjectSchema {
   std::string object;  // "contacts" or "companies"
+  // Where the properties come from, for the help of an unknown property; empty: the bundled
+  // schema or --schema DIR.
+  std::string origin;
   std::map<std::string, PropertyDefinition, std::less<>> properties;
 
   const PropertyDefinition* find(std::string_view name) const;

@@ -13,6 +13,10 @@
 #include "runtime/cli/commands.hpp"
 #include "runtime/cli/portal_options.hpp"
 #include "runtime/mapping/rules_loader.hpp"
+#include "runtime/auth/oauth_tokens.hpp"
+#include "runtime/hubspot/properties_api.hpp"
+#include "runtime/store/sqlite_state_store.hpp"
+#include "runtime/sync/portal_schema.hpp"
 #include "runtime/sync/sync_session.hpp"
 
 namespace hubrules::runtime {
@@ -23,7 +27,8 @@ std::string usage(bool retry) {
   return std::string("usage: hubrules ") + (retry ? "retry RULES" : "sync RULES [BOOKINGS…|-]") +
          " [--hubspot-url URL] [--hubspot-api 2026-03|v3] [--token T] [--connection ID] [--state FILE]\n"
          "       [--burst-limit N] [--search-rate N] [--search-lag-ms N] [--give-up-after-s N]\n"
-         "       [--smtp URL] [--mail-from ADDR] [--mail-to ADDR] [--ca-file PEM] [--schema DIR] [--no-progress]";
+         "       [--smtp URL] [--mail-from ADDR] [--mail-to ADDR] [--ca-file PEM] [--schema DIR | --no-portal-schema]\n"
+         "       [--no-progress]";
 }
 
 const std::set<std::string> valued_options = with_portal_options(
@@ -52,6 +57,32 @@ SyncSettings settings_from(const CommandLine& cl) {
   return s;
 }
 
+// The rules as this run delivers them. With --schema DIR, checked against that export; else
+// against the portal's own properties (cached in the state for an hour), so a property the
+// portal lacks is named before anything is journaled or delivered. When that schema cannot be
+// read (a token without the crm.schemas scopes, HubSpot down), the bundled schema checks them
+// and the run says so.
+LoadedRules rules_for_delivery(const CommandLine& cl, const SyncSettings& settings) {
+  const std::string& path = cl.positionals()[0];
+  if (cl.value("schema") || cl.flag("no-portal-schema")) return load_rules(path, schema_for(cl.value("schema")));
+  try {
+    SqliteStateStore store(settings.state_file);
+    auth::PortalOptions options = portal_options(settings);
+    options.retry.max_total = std::min(options.retry.max_total, Millis(10'000));
+    auth::PortalApi portal(store, Clock::system(), options);
+    hubspot::PropertiesApi api(portal.api(), portal.token_use(), portal.paths());
+    const auto read =
+        read_portal_schema(api, store, portal.tokens().connection_id(), Clock::system(), settings.schema_max_age);
+    spdlog::info("rules checked against the portal's properties ({})", read.from_cache ? "cached" : "read now");
+    return load_rules(path, read.schema);
+  } catch (const auth::NoConnection&) {
+    throw;
+  } catch (const std::exception& e) {
+    spdlog::warn("rules checked against the bundled HubSpot schema, not the portal's: {}", e.what());
+    return load_rules(path, engine::HubSpotSchema::bundled());
+  }
+}
+
 void read_bookings(SyncSession& session, const std::vector<std::string>& files) {
   for (const auto& file : files) {
     if (file == "-") {
@@ -66,14 +97,18 @@ void read_bookings(SyncSession& session, const std::vector<std::string>& files) 
 }
 
 int run_delivery(const Args& args, bool retry) {
-  const CommandLine cl(args, valued_options, {"no-progress"});
+  const CommandLine cl(args, valued_options, {"no-progress", "no-portal-schema"});
   if (cl.positionals().empty() || (retry && cl.positionals().size() > 1))
     throw UsageError(usage(retry));
-  const LoadedRules rules = load_rules(cl.positionals()[0], schema_for(cl.value("schema")));
-  std::cerr << rules.rendered;
-  if (!rules.compilation.plan) return 1;
   const auto start = std::chrono::steady_clock::now();
-  SyncSession session(rules.compilation.plan, settings_from(cl));
+  const SyncSettings settings = settings_from(cl);
+  const LoadedRules rules = rules_for_delivery(cl, settings);
+  std::cerr << rules.rendered;
+  if (!rules.compilation.plan) {
+    std::cerr << "hubrules " << (retry ? "retry" : "sync") << ": nothing was read or delivered; fix the rules and run again\n";
+    return 1;
+  }
+  SyncSession session(rules.compilation.plan, settings);
   if (retry) spdlog::info("{} failed bookings are pending again", session.requeue_failed());
   read_bookings(session, {cl.positionals().begin() + 1, cl.positionals().end()});
   const SyncCounts counts = session.deliver();

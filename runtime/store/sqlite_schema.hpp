@@ -119,6 +119,15 @@ ALTER TABLE create_intents ADD COLUMN associated_company_id TEXT NOT NULL DEFAUL
 ALTER TABLE connections ADD COLUMN scopes TEXT NOT NULL DEFAULT '';
 ALTER TABLE connections ADD COLUMN connected_at INTEGER;
 )sql"},
+    {5, "the portal's property schema, cached between runs", R"sql(
+CREATE TABLE portal_schemas (
+  connection_id TEXT NOT NULL,
+  object        TEXT NOT NULL CHECK (object IN ('contacts', 'companies')),
+  json          TEXT NOT NULL,
+  fetched_at    INTEGER NOT NULL,
+  PRIMARY KEY (connection_id, object)
+);
+)sql"},
 };
 
 inline std::span<const Migration> migrations() { return migration_list; }

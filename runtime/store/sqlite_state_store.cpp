@@ -657,4 +657,30 @@ std::optional<SentNotification> SqliteStateStore::last_notification(const std::s
   return SentNotification{q->text(0), from_millis(q->integer(1)), q->text(2)};
 }
 
+// ---- (7) the portal's property schema ----------------------------------------------------------
+
+void SqliteStateStore::save_portal_schema(const std::string& connection_id, const std::string& object,
+                                          const PortalSchema& schema) {
+  std::lock_guard lock(impl_->mutex);
+  auto q = impl_->use(
+      "INSERT INTO portal_schemas (connection_id, object, json, fetched_at) VALUES (?1, ?2, ?3, ?4) "
+      "ON CONFLICT (connection_id, object) DO UPDATE SET json = excluded.json, fetched_at = excluded.fetched_at");
+  q->bind(1, connection_id).bind(2, object).bind(3, schema.json).bind(4, to_millis(schema.fetched_at)).run();
+}
+
+std::optional<PortalSchema> SqliteStateStore::portal_schema(const std::string& connection_id,
+                                                            const std::string& object) {
+  std::lock_guard lock(impl_->mutex);
+  auto q = impl_->use("SELECT json, fetched_at FROM portal_schemas WHERE connection_id = ?1 AND object = ?2");
+  q->bind(1, connection_id).bind(2, object);
+  if (!q->step()) return std::nullopt;
+  return PortalSchema{q->text(0), from_millis(q->integer(1))};
+}
+
+void SqliteStateStore::forget_portal_schema(const std::string& connection_id) {
+  std::lock_guard lock(impl_->mutex);
+  auto q = impl_->use("DELETE FROM portal_schemas WHERE connection_id = ?1");
+  q->bind(1, connection_id).run();
+}
+
 }  // namespace hubrules::runtime

@@ -76,6 +76,10 @@ class SqliteStateStore final : public StateStore {
   void forget_tokens(const std::string& id) override;
 
   void record_notification(const SentNotification& notification) override;
+  void save_portal_schema(const std::string& connection_id, const std::string& object,
+                          const PortalSchema& schema) override;
+  std::optional<PortalSchema> portal_schema(const std::string& connection_id, const std::string& object) override;
+  void forget_portal_schema(const std::string& connection_id) override;
   std::optional<SentNotification> last_notification(const std::string& connection_id) override;
 
  private:

@@ -142,6 +142,14 @@ struct SentNotification {
   std::string subject;
 };
 
+// ---- (7) the portal's property schema, cached -----------------------------------------------
+
+// One object's GET …/properties answer, as a connection's portal gave it.
+struct PortalSchema {
+  std::string json;
+  TimePoint fetched_at;
+};
+
 class StateStore {
  public:
   virtual ~StateStore() = default;
@@ -212,6 +220,13 @@ class StateStore {
   // -- notifications
   virtual void record_notification(const SentNotification& notification) = 0;
   virtual std::optional<SentNotification> last_notification(const std::string& connection_id) = 0;
+
+  // -- the portal's property schema (object: "contacts" or "companies"), cached between runs
+  virtual void save_portal_schema(const std::string& connection_id, const std::string& object,
+                                  const PortalSchema& schema) = 0;
+  virtual std::optional<PortalSchema> portal_schema(const std::string& connection_id, const std::string& object) = 0;
+  // The portal answered PROPERTY_DOESNT_EXIST: the next run reads the schema again.
+  virtual void forget_portal_schema(const std::string& connection_id) = 0;
 };
 
 }  // namespace hubrules::runtime

@@ -267,6 +267,7 @@ void SyncPipeline::create_companies(Batch& batch) {
       } else {
         failure_of[i] = describe(answer.failed.at(trace));
         s.resolve_intent_failed(trace, failure_of[i]);
+        forget_schema_if_stale(s, answer.failed.at(trace));
       }
     }
   });
@@ -275,6 +276,12 @@ void SyncPipeline::create_companies(Batch& batch) {
     if (ref.kind == RecordRef::Kind::created && batch.company_ids[ref.create].empty())
       batch.failure[b] = "company not created: " + failure_of[ref.create];
   }
+}
+
+// The portal no longer has a property the rules map (someone deleted it since the schema was
+// cached): the next run reads the schema again, and its check names the rule.
+void SyncPipeline::forget_schema_if_stale(StateStore& s, const hubspot::CreateFailure& f) {
+  if (f.message.find("PROPERTY_DOESNT_EXIST") != std::string::npos) s.forget_portal_schema(tokens_.connection_id());
 }
 
 void SyncPipeline::create_contacts(Batch& batch) {
@@ -342,6 +349,7 @@ void SyncPipeline::settle_contact(StateStore& s, Batch& batch, std::size_t b, co
   }
   const hubspot::CreateFailure& f = batch.contact_answer.failed.at(in.trace_id);
   s.resolve_intent_failed(in.trace_id, describe(f));
+  forget_schema_if_stale(s, f);
   // A 409: the contact exists after all (created since the lookup): a duplicate.
   if (f.existing_id) {
     batch.conflict[b] = f.existing_id;

@@ -61,6 +61,7 @@ class SyncPipeline {
   void look_up(Batch& batch);
   void create_companies(Batch& batch);
   void create_contacts(Batch& batch);
+  void forget_schema_if_stale(StateStore& s, const hubspot::CreateFailure& f);
   void finish(Batch& batch);
   void settle_contact(StateStore& s, Batch& batch, std::size_t booking, const hubspot::CreateInput& input);
   static BookingOutcome outcome_of(const Batch& batch, std::size_t booking);

@@ -26,6 +26,8 @@ notify::NotifierConfig notifier_config(const SyncSettings& s) {
   return c;
 }
 
+}  // namespace
+
 auth::PortalOptions portal_options(const SyncSettings& s) {
   auth::PortalOptions o;
   o.hubspot_url = s.hubspot_url;
@@ -37,8 +39,6 @@ auth::PortalOptions portal_options(const SyncSettings& s) {
   o.retry = s.retry;
   return o;
 }
-
-}  // namespace
 
 // Declared in the order they are built: each part refers only to parts above it.
 struct SyncSession::Parts {

@@ -8,6 +8,7 @@
 
 #include "engine/plan.hpp"
 #include "runtime/base/clock.hpp"
+#include "runtime/auth/portal_api.hpp"
 #include "runtime/hubspot/api_paths.hpp"
 #include "runtime/hubspot/hubspot_api.hpp"
 #include "runtime/http/rate_limiter.hpp"
@@ -29,7 +30,12 @@ struct SyncSettings {
   std::string mail_from = "hubrules@localhost";
   std::vector<std::string> mail_to;  // empty: the connection's admin
   SyncOptions pipeline;
+  // How long the portal's property schema is trusted before `sync` reads it again.
+  Millis schema_max_age{std::chrono::hours(1)};
 };
+
+// The portal the settings name, for auth::PortalApi.
+auth::PortalOptions portal_options(const SyncSettings& settings);
 
 class SyncSession {
  public:
