@@ -75,10 +75,13 @@ ApiResponse SandboxApp::handle_oauth(const ApiRequest& req, const std::vector<st
   ++stats_.calls[endpoint_key(req, p)];
   const bool post = req.method == "POST";
   if (req.method == "GET" && req.path == "/oauth/authorize") return oauth_.authorize(req);
-  if (post && req.path == "/oauth/v1/token") return oauth_.token(req);
+  if (post && req.path == "/oauth/v1/token") return oauth_.token(req, TokenAnswer::v1);
   if (req.method == "DELETE" && p.size() == 4 && p[2] == "refresh-tokens") return oauth_.revoke(std::string(p[3]));
   if (req.method == "GET" && p.size() == 4 && p[2] == "access-tokens")
     return oauth_.access_token_info(std::string(p[3]));
+  if (post && req.path == "/oauth/2026-03/token") return oauth_.token(req, TokenAnswer::v2026_03);
+  if (post && req.path == "/oauth/2026-03/token/revoke") return oauth_.revoke_token(req);
+  if (post && req.path == "/oauth/2026-03/token/introspect") return oauth_.introspect(req);
   return not_found(req);
 }
 
