@@ -42,6 +42,7 @@ SandboxOptions sandbox_options(const CommandLine& cl) {
   if (auto t = cl.value("token")) o.tokens.push_back(*t);
   o.client_id = cl.value("client-id").value_or("");
   o.client_secret = cl.value("client-secret").value_or("");
+  o.legacy_sunset = cl.flag("legacy-sunset");
   return o;
 }
 
@@ -62,7 +63,7 @@ int run_sandbox(const std::vector<std::string>& args) {
   try {
     const CommandLine cl(args, {"listen", "db", "search-lag-ms", "burst-limit", "search-rate", "fail-rate", "seed",
                                 "token", "client-id", "client-secret"},
-                         {});
+                         {"legacy-sunset"});
     if (!cl.positionals().empty()) throw UsageError("unexpected argument " + cl.positionals().front());
     options = sandbox_options(cl);
   } catch (const UsageError& e) {

@@ -6,12 +6,25 @@
 
 #include "runtime/http/form_encoding.hpp"
 #include "runtime/sandbox/api_common.hpp"
+#include "runtime/sandbox/pkce.hpp"
 
 namespace hubrules::runtime::sandbox {
 
 namespace {
 
 using Form = std::map<std::string, std::string>;
+
+// What the sandbox's portal grants every app: the scopes the client needs (HUBSPOT-API.md, Auth).
+constexpr const char* granted_scopes[] = {"crm.objects.contacts.read",  "crm.objects.contacts.write",
+                                          "crm.objects.companies.read", "crm.objects.companies.write",
+                                          "crm.schemas.contacts.read",  "crm.schemas.companies.read"};
+constexpr std::int64_t sandbox_user_id = 1;
+
+void write_scopes(JsonOut& j) {
+  j.key("scopes").begin_array();
+  for (const char* s : granted_scopes) j.string(s);
+  j.end_array();
+}
 
 std::string random_hex(std::size_t bytes) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -55,8 +68,15 @@ ApiResponse OAuth::authorize(const ApiRequest& req) {
     r.content_type = "text/html;charset=utf-8";
     return r;
   }
+  const std::string challenge = get(req.query, "code_challenge");
+  // HubSpot's 2026-03 OAuth takes S256 challenges only; "plain" would put the verifier in the URL.
+  if (!challenge.empty() && get(req.query, "code_challenge_method") != "S256") {
+    ApiResponse r = json_response(400, "<html><body>code_challenge_method must be S256</body></html>");
+    r.content_type = "text/html;charset=utf-8";
+    return r;
+  }
   const std::string code = "sbx-code-" + random_hex(16);
-  store_.save_token({code, "code", redirect, now_ms() + 10 * 60 * 1000, false});
+  store_.save_token({code, "code", redirect, now_ms() + 10 * 60 * 1000, false, challenge});
   std::string location = redirect + (redirect.find('?') == std::string::npos ? '?' : '&') +
                          "code=" + runtime::http::form_url_encode(code);
   if (const std::string state = get(req.query, "state"); !state.empty())
@@ -67,12 +87,14 @@ ApiResponse OAuth::authorize(const ApiRequest& req) {
   return r;
 }
 
-ApiResponse OAuth::token(const ApiRequest& req) {
+ApiResponse OAuth::token(const ApiRequest& req, TokenAnswer answer) {
+  if (answer == TokenAnswer::v2026_03)
+    if (auto bad = check_dated_request(req)) return std::move(*bad);
   const Form form = runtime::http::parse_form(req.body);
   if (auto bad = check_client(form)) return std::move(*bad);
   const std::string grant = get(form, "grant_type");
-  if (grant == "authorization_code") return grant_code(form);
-  if (grant == "refresh_token") return grant_refresh(form);
+  if (grant == "authorization_code") return grant_code(form, answer);
+  if (grant == "refresh_token") return grant_refresh(form, answer);
   return oauth_error(400, "BAD_GRANT_TYPE", "unsupported_grant_type", "grant_type must be authorization_code or refresh_token");
 }
 
@@ -85,34 +107,55 @@ std::optional<ApiResponse> OAuth::check_client(const Form& form) {
   return std::nullopt;
 }
 
-ApiResponse OAuth::grant_code(const Form& form) {
+// The 2026-03 endpoints take every credential in the form body (HUBSPOT-API.md, API versions:
+// "Secrets never in the URL"); a client that puts one in the query string is refused, so a
+// test against the sandbox catches the leak.
+std::optional<ApiResponse> OAuth::check_dated_request(const ApiRequest& req) {
+  for (const char* secret : {"client_secret", "code", "code_verifier", "refresh_token", "token"})
+    if (req.query.count(secret))
+      return oauth_error(400, "BAD_REQUEST", "invalid_request", "credentials belong in the form body, not in the URL");
+  return std::nullopt;
+}
+
+ApiResponse OAuth::grant_code(const Form& form, TokenAnswer answer) {
   StoredToken* code = store_.token(get(form, "code"));
   if (!code || code->kind != "code" || code->revoked || code->expires_ms <= now_ms())
     return oauth_error(400, "BAD_AUTH_CODE", "invalid_grant", "missing or unknown auth code");
   if (code->link != get(form, "redirect_uri"))
     return oauth_error(400, "BAD_REDIRECT_URI", "invalid_grant", "redirect_uri does not match the authorize request");
+  // PKCE binds the code to the client that asked for it (RFC 7636 §4.6); a verifier for a code
+  // issued without a challenge is refused too, so a client cannot believe it is protected.
+  const std::string verifier = get(form, "code_verifier");
+  if (code->challenge.empty() ? !verifier.empty() : s256_challenge(verifier) != code->challenge)
+    return oauth_error(400, "BAD_CODE_VERIFIER", "invalid_grant", "code_verifier does not match the code_challenge");
   // A code is good for one exchange.
   code->revoked = true;
   store_.save_token(*code);
   const std::string refresh = "sbx-refresh-" + random_hex(16);
-  store_.save_token({refresh, "refresh", "", 0, false});
-  return issue(refresh);
+  store_.save_token({refresh, "refresh", "", 0, false, ""});
+  return issue(refresh, answer);
 }
 
-ApiResponse OAuth::grant_refresh(const Form& form) {
+ApiResponse OAuth::grant_refresh(const Form& form, TokenAnswer answer) {
   const StoredToken* refresh = store_.token(get(form, "refresh_token"));
   if (!refresh || refresh->kind != "refresh" || refresh->revoked)
     return oauth_error(400, "BAD_REFRESH_TOKEN", "invalid_grant", "missing or unknown refresh token");
   // HubSpot keeps the refresh token stable across refreshes; only the access token is new.
-  return issue(refresh->token);
+  return issue(refresh->token, answer);
 }
 
-ApiResponse OAuth::issue(const std::string& refresh_token) {
+ApiResponse OAuth::issue(const std::string& refresh_token, TokenAnswer answer) {
   const std::string access = "sbx-access-" + random_hex(24);
-  store_.save_token({access, "access", refresh_token, now_ms() + settings_.access_token_lifetime.count(), false});
+  store_.save_token({access, "access", refresh_token, now_ms() + settings_.access_token_lifetime.count(), false, ""});
   JsonOut j;
   j.begin_object().field("token_type", "bearer").field("refresh_token", refresh_token).field("access_token", access);
-  j.field("expires_in", static_cast<std::int64_t>(settings_.access_token_lifetime.count() / 1000)).end_object();
+  j.field("expires_in", static_cast<std::int64_t>(settings_.access_token_lifetime.count() / 1000));
+  // 2026-03 names the portal and the grant in the answer (HUBSPOT-API.md, API versions).
+  if (answer == TokenAnswer::v2026_03) {
+    j.field("token_use", "access_token").field("hub_id", settings_.hub_id).field("user_id", sandbox_user_id);
+    write_scopes(j);
+  }
+  j.end_object();
   return json_response(200, j.take());
 }
 
@@ -120,17 +163,64 @@ ApiResponse OAuth::revoke(const std::string& refresh_token) {
   StoredToken* t = store_.token(refresh_token);
   if (!t || t->kind != "refresh" || t->revoked)
     return oauth_error(404, "BAD_REFRESH_TOKEN", "invalid_grant", "missing or unknown refresh token");
-  t->revoked = true;
-  store_.save_token(*t);
-  // Access tokens minted from it die with it, as after an uninstall.
-  for (StoredToken* a : store_.tokens_of_kind("access"))
-    if (a->link == refresh_token && !a->revoked) {
-      a->revoked = true;
-      store_.save_token(*a);
-    }
+  revoke_refresh(*t);
   ApiResponse r = json_response(204, "");
   r.content_type.clear();
   return r;
+}
+
+void OAuth::revoke_refresh(StoredToken& refresh) {
+  refresh.revoked = true;
+  store_.save_token(refresh);
+  // Access tokens minted from it die with it, as after an uninstall.
+  for (StoredToken* a : store_.tokens_of_kind("access"))
+    if (a->link == refresh.token && !a->revoked) {
+      a->revoked = true;
+      store_.save_token(*a);
+    }
+}
+
+ApiResponse OAuth::revoke_token(const ApiRequest& req) {
+  if (auto bad = check_dated_request(req)) return std::move(*bad);
+  const Form form = runtime::http::parse_form(req.body);
+  if (auto bad = check_client(form)) return std::move(*bad);
+  const std::string value = get(form, "token");
+  if (value.empty()) return oauth_error(400, "BAD_REQUEST", "invalid_request", "token is required");
+  // RFC 7009 §2.2: an unknown or already revoked token is answered 200 all the same, so the
+  // answer tells nothing about which tokens exist. token_type_hint only speeds up a real lookup.
+  if (StoredToken* t = store_.token(value); t && !t->revoked) {
+    if (t->kind == "refresh") revoke_refresh(*t);
+    if (t->kind == "access") {
+      t->revoked = true;
+      store_.save_token(*t);
+    }
+  }
+  ApiResponse r = json_response(200, "");
+  r.content_type.clear();
+  return r;
+}
+
+ApiResponse OAuth::introspect(const ApiRequest& req) {
+  if (auto bad = check_dated_request(req)) return std::move(*bad);
+  const Form form = runtime::http::parse_form(req.body);
+  if (auto bad = check_client(form)) return std::move(*bad);
+  const StoredToken* t = store_.token(get(form, "token"));
+  const std::int64_t now = now_ms();
+  const bool live_access = t && t->kind == "access" && !t->revoked && t->expires_ms > now;
+  const bool live_refresh = t && t->kind == "refresh" && !t->revoked;
+  JsonOut j;
+  // RFC 7662 §2.2: nothing but "active" about a token that is not.
+  if (!live_access && !live_refresh) {
+    j.begin_object().field("active", false).end_object();
+    return json_response(200, j.take());
+  }
+  j.begin_object().field("active", true).field("client_id", get(form, "client_id")).field("hub_id", settings_.hub_id);
+  j.field("user_id", sandbox_user_id).field("token_type", "bearer");
+  j.field("token_use", live_access ? "access_token" : "refresh_token");
+  if (live_access) j.field("exp", t->expires_ms / 1000).field("expires_in", (t->expires_ms - now) / 1000);
+  write_scopes(j);
+  j.end_object();
+  return json_response(200, j.take());
 }
 
 ApiResponse OAuth::access_token_info(const std::string& access_token) {
@@ -140,11 +230,9 @@ ApiResponse OAuth::access_token_info(const std::string& access_token) {
     return oauth_error(404, "NOT_FOUND", "invalid_token", "missing, expired or unknown access token");
   JsonOut j;
   j.begin_object().field("token", access_token).field("user", "sandbox@hubrules.local");
-  j.field("hub_domain", "sandbox.hubrules.local").key("scopes").begin_array();
-  for (const char* s : {"crm.objects.contacts.read", "crm.objects.contacts.write", "crm.objects.companies.read",
-                        "crm.objects.companies.write", "crm.schemas.contacts.read", "crm.schemas.companies.read"})
-    j.string(s);
-  j.end_array().field("hub_id", settings_.hub_id).field("app_id", std::int64_t{1}).field("user_id", std::int64_t{1});
+  j.field("hub_domain", "sandbox.hubrules.local");
+  write_scopes(j);
+  j.field("hub_id", settings_.hub_id).field("app_id", std::int64_t{1}).field("user_id", sandbox_user_id);
   j.field("expires_in", (t->expires_ms - now) / 1000).field("token_type", "access").end_object();
   return json_response(200, j.take());
 }

@@ -10,6 +10,10 @@
 
 namespace hubrules::runtime::sandbox {
 
+// The shape of a token answer: v1's, or 2026-03's, which adds hub_id, scopes, user_id and
+// token_use (HUBSPOT-API.md, API versions).
+enum class TokenAnswer { v1, v2026_03 };
+
 struct OAuthSettings {
   std::vector<std::string> private_app_tokens;  // empty: any "pat-…" token
   std::string client_id;                        // empty: any
@@ -23,8 +27,14 @@ class OAuth {
   OAuth(Store& store, Clock& clock, OAuthSettings settings) : store_(store), clock_(clock), settings_(std::move(settings)) {}
 
   ApiResponse authorize(const ApiRequest& req);
-  ApiResponse token(const ApiRequest& req);
+  // POST /oauth/v1/token and POST /oauth/2026-03/token: the same grants and checks.
+  ApiResponse token(const ApiRequest& req, TokenAnswer answer);
+  // DELETE /oauth/v1/refresh-tokens/{token}.
   ApiResponse revoke(const std::string& refresh_token);
+  // POST /oauth/2026-03/token/revoke (RFC 7009): the client's credentials and the token in the form.
+  ApiResponse revoke_token(const ApiRequest& req);
+  // POST /oauth/2026-03/token/introspect (RFC 7662 with HubSpot's hub_id and scopes).
+  ApiResponse introspect(const ApiRequest& req);
   // GET /oauth/v1/access-tokens/{token}: the portal (hub_id) and scopes a token is for.
   ApiResponse access_token_info(const std::string& access_token);
   // The 401 to answer, or nullopt when the Authorization header carries a usable token.
@@ -33,10 +43,14 @@ class OAuth {
   void revoke_all();
 
  private:
-  ApiResponse grant_code(const std::map<std::string, std::string>& form);
-  ApiResponse grant_refresh(const std::map<std::string, std::string>& form);
-  ApiResponse issue(const std::string& refresh_token);
-  std::optional<ApiResponse> check_client(const std::map<std::string, std::string>& form);
+  using Form = std::map<std::string, std::string>;
+  ApiResponse grant_code(const Form& form, TokenAnswer answer);
+  ApiResponse grant_refresh(const Form& form, TokenAnswer answer);
+  ApiResponse issue(const std::string& refresh_token, TokenAnswer answer);
+  std::optional<ApiResponse> check_client(const Form& form);
+  // The refresh token and the access tokens made from it stop working.
+  void revoke_refresh(StoredToken& refresh);
+  std::optional<ApiResponse> check_dated_request(const ApiRequest& req);
   std::int64_t now_ms() const;
 
   Store& store_;

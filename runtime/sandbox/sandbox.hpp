@@ -1,6 +1,6 @@
 #pragma once
 // `hubrules sandbox`: a local HubSpot — the CRM v3 records, search, v4 associations, properties
-// and OAuth endpoints the client uses, behaving as ../shared/HUBSPOT-API.md says HubSpot does
+// and OAuth endpoints the client uses, under their legacy and their 2026-03 paths, behaving as ../shared/HUBSPOT-API.md says HubSpot does
 // (conflicts, 207s, validation codes, search lag, both rate limits, injected faults). Runs
 // in-process for tests and the demo, or as a command.
 #include <cstdint>
@@ -32,6 +32,9 @@ struct SandboxOptions {
   // Batch creates fail whole on one bad input even with trace ids, as HubSpot does without
   // them: a stricter server than HubSpot, for testing clients.
   bool whole_batch_errors = false;
+  // HubSpot after the cut-off dates (HUBSPOT-API.md, API versions): every legacy path
+  // (/crm/v3, /crm/v4, /oauth/v1) answers 404; the 2026-03 paths keep working.
+  bool legacy_sunset = false;
 };
 
 // Injected failures; see Sandbox::inject_faults.
@@ -72,7 +75,12 @@ struct SandboxStats {
   long faults = 0;              // injected failures
   // Authenticated CRM requests and every OAuth request, by endpoint, e.g.
   // "POST /crm/v3/objects/contacts/batch/create", "POST /oauth/v1/token".
+  // A 2026-03 CRM request counts under its legacy twin's key ("POST /crm/v3/…"), as it is the
+  // same endpoint; the 2026-03 OAuth endpoints have keys of their own ("POST /oauth/2026-03/token").
   std::map<std::string, long> calls;
+  // Every request by the family of its path: "legacy" (/crm/v3, /crm/v4, /oauth/v1) or "2026-03";
+  // paths of neither (/oauth/authorize) are not counted here. Tells which family a client used.
+  std::map<std::string, long> requests_by_family;
 };
 
 class Sandbox {
@@ -112,7 +120,8 @@ class Sandbox {
 };
 
 // hubrules sandbox --listen HOST:PORT [--db FILE] [--search-lag-ms N] [--burst-limit N]
-// [--search-rate N] [--fail-rate P] [--seed S] [--token T]: serves until SIGINT/SIGTERM.
+// [--search-rate N] [--fail-rate P] [--seed S] [--token T] [--legacy-sunset]: serves until
+// SIGINT/SIGTERM.
 int run_sandbox(const std::vector<std::string>& args);
 
 }  // namespace hubrules::runtime

@@ -25,7 +25,8 @@ bool is_search(const std::vector<std::string_view>& p) {
 std::string endpoint_key(const ApiRequest& req, const std::vector<std::string_view>& p) {
   std::string key = req.method + " ";
   for (std::size_t i = 0; i < p.size(); ++i) {
-    const bool id_like = !p[i].empty() && (std::isdigit(static_cast<unsigned char>(p[i][0])) || p[i].size() > 40);
+    const bool id_like = !p[i].empty() && !is_dated_version(p[i]) &&
+                         (std::isdigit(static_cast<unsigned char>(p[i][0])) || p[i].size() > 40);
     key += "/";
     key += id_like ? std::string_view("{id}") : p[i];
   }
@@ -36,18 +37,14 @@ ApiResponse not_found(const ApiRequest& req) {
   return error_response(404, "OBJECT_NOT_FOUND", "No route for " + req.method + " " + req.path);
 }
 
-}  // namespace
-
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  while (start < path.size()) {
-    const std::size_t end = std::min(path.find('/', start), path.size());
-    if (end > start) out.push_back(path.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
+// What HubSpot answers on a numbered path after its cut-off (HUBSPOT-API.md, API versions).
+ApiResponse sunset(const ApiRequest& req) {
+  return error_response(404, "OBJECT_NOT_FOUND",
+                        "No route for " + req.method + " " + req.path +
+                            ": this API version is no longer supported; use 2026-03");
 }
+
+}  // namespace
 
 SandboxApp::SandboxApp(const SandboxOptions& o)
     : clock_(*o.clock),
@@ -58,26 +55,37 @@ SandboxApp::SandboxApp(const SandboxOptions& o)
       oauth_(store_, *o.clock, oauth_settings(o)),
       burst_(o.burst_limit, o.burst_window),
       search_(o.search_rate, Millis(1000)),
-      faults_(o.fail_rate, o.seed) {}
+      faults_(o.fail_rate, o.seed),
+      legacy_sunset_(o.legacy_sunset) {}
 
 ApiResponse SandboxApp::handle(const ApiRequest& req) {
   std::lock_guard lock(mutex_);
   ++stats_.requests;
-  const auto p = split_path(req.path);
-  // Counted so tests can tell how often the token layer refreshes (tokens in paths become {id}).
-  if (!p.empty() && p[0] == "oauth") ++stats_.calls[endpoint_key(req, p)];
-  if (req.method == "GET" && req.path == "/oauth/authorize") return oauth_.authorize(req);
-  if (req.method == "POST" && req.path == "/oauth/v1/token") return oauth_.token(req);
-  if (req.method == "DELETE" && p.size() == 4 && p[0] == "oauth" && p[2] == "refresh-tokens")
-    return oauth_.revoke(std::string(p[3]));
-  if (req.method == "GET" && p.size() == 4 && p[0] == "oauth" && p[2] == "access-tokens")
-    return oauth_.access_token_info(std::string(p[3]));
-  if (!p.empty() && p[0] == "crm") return handle_crm(req);
+  const ApiRoute route = route_of(req.path);
+  if (route.family != ApiFamily::none) ++stats_.requests_by_family[std::string(family_name(route.family))];
+  if (legacy_sunset_ && route.family == ApiFamily::legacy) return sunset(req);
+  const auto p = split_path(route.path);
+  if (!p.empty() && p[0] == "oauth") return handle_oauth(req, p);
+  if (!p.empty() && p[0] == "crm") return handle_crm(req, p);
   return not_found(req);
 }
 
-ApiResponse SandboxApp::handle_crm(const ApiRequest& req) {
-  const auto p = split_path(req.path);
+ApiResponse SandboxApp::handle_oauth(const ApiRequest& req, const std::vector<std::string_view>& p) {
+  // Counted so tests can tell how often the token layer refreshes (tokens in paths become {id}).
+  ++stats_.calls[endpoint_key(req, p)];
+  const bool post = req.method == "POST";
+  if (req.method == "GET" && req.path == "/oauth/authorize") return oauth_.authorize(req);
+  if (post && req.path == "/oauth/v1/token") return oauth_.token(req, TokenAnswer::v1);
+  if (req.method == "DELETE" && p.size() == 4 && p[2] == "refresh-tokens") return oauth_.revoke(std::string(p[3]));
+  if (req.method == "GET" && p.size() == 4 && p[2] == "access-tokens")
+    return oauth_.access_token_info(std::string(p[3]));
+  if (post && req.path == "/oauth/2026-03/token") return oauth_.token(req, TokenAnswer::v2026_03);
+  if (post && req.path == "/oauth/2026-03/token/revoke") return oauth_.revoke_token(req);
+  if (post && req.path == "/oauth/2026-03/token/introspect") return oauth_.introspect(req);
+  return not_found(req);
+}
+
+ApiResponse SandboxApp::handle_crm(const ApiRequest& req, const std::vector<std::string_view>& p) {
   const auto fault = faults_.next();
   if (fault && *fault != Fault::drop_after_applying) {
     ++stats_.faults;

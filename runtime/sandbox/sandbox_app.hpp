@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "runtime/sandbox/api_context.hpp"
+#include "runtime/sandbox/api_families.hpp"
 #include "runtime/sandbox/faults.hpp"
 #include "runtime/sandbox/oauth_api.hpp"
 #include "runtime/sandbox/rate_limiter.hpp"
@@ -28,7 +29,9 @@ class SandboxApp {
   void create_before(std::string endpoint, std::string object, Properties properties);
 
  private:
-  ApiResponse handle_crm(const ApiRequest& req);
+  ApiResponse handle_oauth(const ApiRequest& req, const std::vector<std::string_view>& parts);
+  // parts: the route's path (a 2026-03 path as its legacy twin).
+  ApiResponse handle_crm(const ApiRequest& req, const std::vector<std::string_view>& parts);
   ApiResponse dispatch(const ApiRequest& req, const std::vector<std::string_view>& parts);
   ApiResponse rate_limited(bool search);
   void add_rate_headers(ApiResponse& r);
@@ -53,8 +56,7 @@ class SandboxApp {
   FaultInjector faults_;
   SandboxStats stats_;
   std::vector<Race> races_;
+  bool legacy_sunset_;
 };
-
-std::vector<std::string_view> split_path(std::string_view path);
 
 }  // namespace hubrules::runtime::sandbox

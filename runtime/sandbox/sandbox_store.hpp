@@ -37,6 +37,7 @@ struct StoredToken {
   std::string link;  // access: its refresh token; code: its redirect_uri
   std::int64_t expires_ms = 0;
   bool revoked = false;
+  std::string challenge;  // code: the PKCE S256 code_challenge of its authorize request; empty: none
 };
 
 class Store {
@@ -78,6 +79,7 @@ class Store {
 
  private:
   void load();
+  void add_missing_columns();
   sqlite::Statement statement(const char* sql);
   void index_email(const Record& r);
   std::map<std::int64_t, Record>& table(std::string_view object);
