@@ -50,8 +50,11 @@ class FixedTokens : public runtime::hubspot::AccessTokens {
 };
 
 struct SyncHarness {
-  explicit SyncHarness(runtime::SandboxOptions sandbox_options = {}, const std::string& rules_file = "rules/timerex.rules")
-      : sandbox(with_clock(std::move(sandbox_options), clock)) {
+  // The client speaks `family`. On 2026-03 (the default) the sandbox refuses every legacy path,
+  // as HubSpot will after its cut-off dates.
+  explicit SyncHarness(runtime::SandboxOptions sandbox_options = {}, const std::string& rules_file = "rules/timerex.rules",
+                       runtime::hubspot::ApiFamily api_family = runtime::hubspot::ApiFamily::v2026_03)
+      : family(api_family), sandbox(with_clock(std::move(sandbox_options), clock, api_family)) {
     sandbox.start();
     rules = compile_text(read_file(source_dir() + "/" + rules_file), rules_file);
     open_client();
@@ -64,8 +67,10 @@ struct SyncHarness {
     return o;
   }
 
-  static runtime::SandboxOptions with_clock(runtime::SandboxOptions o, runtime::Clock& c) {
+  static runtime::SandboxOptions with_clock(runtime::SandboxOptions o, runtime::Clock& c,
+                                            runtime::hubspot::ApiFamily family) {
     o.clock = &c;
+    o.legacy_sunset = family == runtime::hubspot::ApiFamily::v2026_03;
     return o;
   }
 
@@ -88,7 +93,8 @@ struct SyncHarness {
     runtime::hubspot::RetryPolicy policy;
     policy.jitter_seed = 7;
     api = std::make_unique<runtime::hubspot::HubSpotApi>(*client, *limiter, clock, use->provider(), policy);
-    records = std::make_unique<runtime::hubspot::HubSpotRecords>(*api, *use, std::vector<std::string>{"domain", "name"});
+    records = std::make_unique<runtime::hubspot::HubSpotRecords>(*api, *use, std::vector<std::string>{"domain", "name"},
+                                                                runtime::hubspot::ApiPaths(family));
   }
 
   // Journals and delivers the bookings, as `hubrules sync FILE` does.
@@ -113,6 +119,7 @@ struct SyncHarness {
     return it == s.calls.end() ? 0 : static_cast<std::size_t>(it->second);
   }
 
+  runtime::hubspot::ApiFamily family;
   runtime::ManualClock clock;
   runtime::Sandbox sandbox;
   TempDir dir;

@@ -31,20 +31,25 @@ using namespace hubrules::testing::auth;
 namespace {
 
 constexpr const char* kPortal = "portal-1234567";  // the sandbox's hub_id
-constexpr const char* kTokenCalls = "POST /oauth/v1/token";
+
+// Every OAuth test runs on both API families. On 2026-03 the sandbox refuses every legacy path,
+// as HubSpot will after the cut-off dates, so nothing of the flow can fall back to them.
+#define EACH_API_FAMILY GENERATE(hubspot::ApiFamily::v2026_03, hubspot::ApiFamily::legacy)
 constexpr const char* kPrivateToken = "pat-na1-11111111-2222-3333-4444-555555555555";
 
 struct AuthRig {
+  hubspot::ApiFamily family;
   ManualClock clock;
-  Sandbox sandbox{sandbox_options(clock)};
+  Sandbox sandbox{sandbox_options(clock, family)};
   TempDir dir;
   SqliteStateStore store{dir.file("state.db"), clock};
 
-  AuthRig() { sandbox.start(); }
+  explicit AuthRig(hubspot::ApiFamily api_family) : family(api_family) { sandbox.start(); }
 
-  static SandboxOptions sandbox_options(ManualClock& clock) {
+  static SandboxOptions sandbox_options(ManualClock& clock, hubspot::ApiFamily family) {
     SandboxOptions options;
     options.clock = &clock;
+    options.legacy_sunset = family == hubspot::ApiFamily::v2026_03;
     options.client_id = "cid";
     options.client_secret = "secret&=+ with spaces";  // proves the form encoding
     return options;
@@ -56,11 +61,13 @@ struct AuthRig {
     options.client_secret = "secret&=+ with spaces";
     options.hubspot_url = sandbox.base_url();
     options.wait_for_redirect = 10s;
+    options.api_family = family;
     return options;
   }
 
   Connected connect() {
     return connect_oauth(store, clock, connect_options(), [&](const std::string& url) {
+      authorize_url = url;
       const auto page = follow_authorize(sandbox.base_url(), url);
       CHECK(page.status == 200);
       CHECK(page.body.find("Connected") != std::string::npos);
@@ -71,19 +78,24 @@ struct AuthRig {
     TokenSourceOptions options;
     options.hubspot_url = sandbox.base_url();
     options.rules = rules;
+    options.api_family = family;
     return open_access_tokens(store, clock, options);
   }
 
   long token_calls() const {
     const auto stats = sandbox.stats();
-    const auto it = stats.calls.find(kTokenCalls);
+    const auto it = stats.calls.find("POST " + hubspot::ApiPaths(family).oauth_token());
     return it == stats.calls.end() ? 0 : it->second;
   }
 
   // A CRM call as the pipeline would make it.
   int crm_status(const std::string& token) {
-    return client_to(sandbox.base_url())->send(get("/crm/v3/properties/contacts", token)).status;
+    return client_to(sandbox.base_url())->send(get(hubspot::ApiPaths(family).properties(ObjectType::contact), token)).status;
   }
+
+  hubspot::OAuthClient oauth_client(http::HttpClient& http) const { return hubspot::OAuthClient(http, hubspot::ApiPaths(family)); }
+
+  std::string authorize_url;  // the last connect()'s
 
   Connection stored(const std::string& id = kPortal) {
     auto connection = store.connection(id);
@@ -106,7 +118,7 @@ TEST_CASE("auth: form encoding survives reserved characters", "[auth]") {
 }
 
 TEST_CASE("auth: connect stores the portal's tokens and the app", "[auth]") {
-  AuthRig rig;
+  AuthRig rig(EACH_API_FAMILY);
   const auto connected = rig.connect();
   CHECK(connected.connection_id == kPortal);
   CHECK(connected.portal_id == 1234567);
@@ -124,6 +136,31 @@ TEST_CASE("auth: connect stores the portal's tokens and the app", "[auth]") {
   CHECK(c.client_secret == "secret&=+ with spaces");
   CHECK(c.api_base_url == rig.sandbox.base_url());
   CHECK(rig.crm_status(c.access_token) == 200);
+  // What HubSpot granted is kept and shown (`hubrules connect` prints it).
+  CHECK_THAT(connected.scopes, Catch::Contains("crm.objects.contacts.write"));
+  CHECK(c.scopes == connected.scopes);
+  CHECK(c.connected_at == rig.clock.now());
+  // PKCE: the authorize request carried an S256 challenge (the sandbox checks the verifier).
+  CHECK_THAT(rig.authorize_url, Catch::Contains("code_challenge_method=S256"));
+  CHECK_THAT(rig.authorize_url, Catch::Contains("code_challenge="));
+}
+
+TEST_CASE("auth: a connection made on the legacy API refreshes through 2026-03 with no action", "[auth]") {
+  AuthRig rig(hubspot::ApiFamily::legacy);  // this sandbox serves both families
+  rig.connect();
+  REQUIRE(rig.token_calls() == 1);  // the code exchange, on /oauth/v1/token
+  TokenSourceOptions options;
+  options.hubspot_url = rig.sandbox.base_url();
+  options.api_family = hubspot::ApiFamily::v2026_03;  // the default once the flag is gone
+  const auto tokens = open_access_tokens(rig.store, rig.clock, options);
+  const std::string before = tokens->token();
+  rig.clock.advance(26min);
+  const std::string after = tokens->token();
+  CHECK(after != before);
+  const auto stats = rig.sandbox.stats();
+  CHECK(stats.calls.at("POST /oauth/2026-03/token") == 1);
+  CHECK(stats.calls.at("POST /oauth/v1/token") == 1);
+  CHECK(rig.crm_status(after) == 200);
 }
 
 TEST_CASE("auth: the loopback redirect checks state and declines", "[auth]") {
@@ -151,7 +188,7 @@ TEST_CASE("auth: the loopback redirect checks state and declines", "[auth]") {
 }
 
 TEST_CASE("auth: token() refreshes ahead of expiry and HubSpot takes the new token", "[auth]") {
-  AuthRig rig;
+  AuthRig rig(EACH_API_FAMILY);
   rig.connect();
   const auto tokens = rig.tokens();
   CHECK(tokens->connection_id() == kPortal);
@@ -176,7 +213,7 @@ TEST_CASE("auth: token() refreshes ahead of expiry and HubSpot takes the new tok
 }
 
 TEST_CASE("auth: concurrent token() calls share one refresh", "[auth]") {
-  AuthRig rig;
+  AuthRig rig(EACH_API_FAMILY);
   rig.connect();
   const auto tokens = rig.tokens();
   rig.clock.advance(26min);
@@ -190,7 +227,7 @@ TEST_CASE("auth: concurrent token() calls share one refresh", "[auth]") {
 }
 
 TEST_CASE("auth: a refresh token HubSpot rejects breaks the connection", "[auth]") {
-  AuthRig rig;
+  AuthRig rig(EACH_API_FAMILY);
   rig.connect();
   const auto tokens = rig.tokens();
   rig.sandbox.revoke_oauth_tokens();  // the app was uninstalled
@@ -212,7 +249,7 @@ TEST_CASE("auth: a refresh token HubSpot rejects breaks the connection", "[auth]
 }
 
 TEST_CASE("auth: a 401 a refresh cannot cure breaks the connection", "[auth]") {
-  AuthRig rig;
+  AuthRig rig(EACH_API_FAMILY);
   rig.connect();
   const auto tokens = rig.tokens();
 
@@ -245,7 +282,7 @@ TEST_CASE("auth: a 401 a refresh cannot cure breaks the connection", "[auth]") {
 }
 
 TEST_CASE("auth: 180 days without a post break the connection", "[auth]") {
-  AuthRig rig;
+  AuthRig rig(EACH_API_FAMILY);
   rig.connect();
   const auto tokens = rig.tokens();
 
@@ -275,7 +312,7 @@ TEST_CASE("auth: 180 days without a post break the connection", "[auth]") {
 }
 
 TEST_CASE("auth: a private-app token has a stable connection that does not store it", "[auth]") {
-  AuthRig rig;
+  AuthRig rig(EACH_API_FAMILY);
   TokenSourceOptions options;
   options.token = kPrivateToken;
   const auto tokens = open_access_tokens(rig.store, rig.clock, options);
@@ -317,7 +354,7 @@ TEST_CASE("auth: a private-app token has a stable connection that does not store
 }
 
 TEST_CASE("auth: open_access_tokens picks the one OAuth connection for the HubSpot URL", "[auth]") {
-  AuthRig rig;
+  AuthRig rig(EACH_API_FAMILY);
   CHECK_THROWS_WITH(rig.tokens(), Catch::Contains("no HubSpot connection: run `hubrules connect` or pass --token"));
   rig.connect();
   CHECK(rig.tokens()->connection_id() == kPortal);
@@ -332,19 +369,19 @@ TEST_CASE("auth: open_access_tokens picks the one OAuth connection for the HubSp
 }
 
 TEST_CASE("auth: disconnect revokes at HubSpot and forgets the tokens", "[auth]") {
-  AuthRig rig;
+  AuthRig rig(EACH_API_FAMILY);
   rig.connect();
   const auto before = rig.stored();
 
   SECTION("revoked") {
-    const auto result = disconnect(rig.store, "");
+    const auto result = disconnect(rig.store, "", {}, rig.family);
     CHECK(result.connection_id == kPortal);
     CHECK(result.revoked);
     CHECK(result.revoke_error.empty());
     CHECK(rig.stored().access_token.empty());
     CHECK(rig.stored().refresh_token.empty());
     const auto http = client_to(rig.sandbox.base_url());
-    CHECK_THROWS_AS(hubspot::OAuthClient(*http).refresh({"cid", "secret&=+ with spaces", ""}, before.refresh_token), hubspot::InvalidGrant);
+    CHECK_THROWS_AS(rig.oauth_client(*http).refresh({"cid", "secret&=+ with spaces", ""}, before.refresh_token), hubspot::InvalidGrant);
     CHECK(rig.crm_status(before.access_token) == 401);
     CHECK_THROWS_AS(rig.tokens()->token(), hubspot::ConnectionBroken);
   }
@@ -352,7 +389,7 @@ TEST_CASE("auth: disconnect revokes at HubSpot and forgets the tokens", "[auth]"
     auto unreachable = before;
     unreachable.api_base_url = "http://127.0.0.1:1";  // nothing listens: connection refused
     rig.store.save_connection(unreachable);
-    const auto result = disconnect(rig.store, kPortal);
+    const auto result = disconnect(rig.store, kPortal, {}, rig.family);
     CHECK_FALSE(result.revoked);
     CHECK_FALSE(result.revoke_error.empty());
     CHECK(result.revoke_error.find(before.refresh_token) == std::string::npos);
@@ -361,7 +398,7 @@ TEST_CASE("auth: disconnect revokes at HubSpot and forgets the tokens", "[auth]"
 }
 
 TEST_CASE("auth: connecting again repairs a broken connection", "[auth]") {
-  AuthRig rig;
+  AuthRig rig(EACH_API_FAMILY);
   rig.connect();
   const auto tokens = rig.tokens();
   rig.sandbox.revoke_oauth_tokens();
@@ -378,7 +415,7 @@ TEST_CASE("auth: connecting again repairs a broken connection", "[auth]") {
 }
 
 TEST_CASE("auth: a token endpoint out of reach is passing trouble, not a broken connection", "[auth]") {
-  AuthRig rig;
+  AuthRig rig(EACH_API_FAMILY);
   rig.connect();
   auto unreachable = rig.stored();
   unreachable.api_base_url = "http://127.0.0.1:1";  // nothing listens: connection refused

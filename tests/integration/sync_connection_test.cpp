@@ -28,6 +28,7 @@ struct OAuthPortal {
     o.clock = &clock;
     o.client_id = "app-1";
     o.client_secret = "secret-1";
+    o.legacy_sunset = true;  // the whole flow on 2026-03, as after HubSpot's cut-off dates
     return o;
   }
 
@@ -61,7 +62,7 @@ struct OAuthPortal {
 
   long token_calls() const {
     const auto s = sandbox.stats();
-    const auto it = s.calls.find("POST /oauth/v1/token");
+    const auto it = s.calls.find("POST /oauth/2026-03/token");
     return it == s.calls.end() ? 0 : it->second;
   }
 

@@ -208,6 +208,21 @@ TEST_CASE("sync: batches of at most 100 keep the calls per booking low", "[sync]
   CHECK(h.sandbox.state().companies.size() == 40);
 }
 
+TEST_CASE("sync: the legacy API family (--hubspot-api v3) leaves the CRM a 2026-03-only portal gets", "[sync]") {
+  std::vector<std::string> lines;
+  for (int i = 0; i < 150; ++i)
+    lines.push_back(booking("ev-" + std::to_string(i), "g" + std::to_string(i) + "@f" + std::to_string(i % 25) + ".co.jp",
+                            "F " + std::to_string(i % 25)));
+  SyncHarness current;  // 2026-03 against a sandbox that refuses every legacy path
+  SyncHarness legacy({}, "rules/timerex.rules", hubspot::ApiFamily::legacy);
+  CHECK(current.sync(lines).clean());
+  CHECK(legacy.sync(lines).clean());
+  CHECK(crm_picture(legacy.sandbox.state()) == crm_picture(current.sandbox.state()));
+  CHECK(current.sandbox.stats().requests_by_family.count("legacy") == 0);
+  CHECK(legacy.sandbox.stats().requests_by_family.count("2026-03") == 0);
+  CHECK(current.sandbox.stats().requests_by_family.at("2026-03") == legacy.sandbox.stats().requests_by_family.at("legacy"));
+}
+
 // Another app of the portal spends the budget the sync knows nothing of: HubSpot's 429s are
 // the only news of it.
 void spend_budget(const std::string& base_url, const std::string& target, int requests) {
@@ -228,8 +243,9 @@ TEST_CASE("sync: 429 storms on the burst and the search limit are waited out", "
   for (int i = 0; i < 120; ++i)
     lines.push_back(booking("ev-" + std::to_string(i), "g" + std::to_string(i) + "@c" + std::to_string(i % 30) + ".jp",
                             "C " + std::to_string(i % 30)));
-  SECTION("burst") { spend_budget(h.sandbox.base_url(), "/crm/v3/objects/contacts?limit=1", 5); }
-  SECTION("search") { spend_budget(h.sandbox.base_url(), "/crm/v3/objects/companies/search", 2); }
+  // The other app speaks what this portal still serves: 2026-03 (the harness sunsets legacy).
+  SECTION("burst") { spend_budget(h.sandbox.base_url(), "/crm/objects/2026-03/contacts?limit=1", 5); }
+  SECTION("search") { spend_budget(h.sandbox.base_url(), "/crm/objects/2026-03/companies/search", 2); }
   const auto counts = h.sync(lines);
   CHECK(counts.clean());
   CHECK(counts.api.rate_limited > 0);
