@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/auth/oauth_tokens.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/hubspot/api_paths.hpp"
 #include "runtime/hubspot/hubspot_api.hpp"
@@ -18,11 +19,7 @@
 namespace hubrules::runtime::auth {
 
 struct PortalOptions {
-  std::string hubspot_url = "https://api.hubapi.com";
-  hubspot::ApiFamily api_family = hubspot::ApiFamily::v2026_03;
-  std::string token;       // a private-app token; empty: the stored OAuth connection
-  std::string connection;  // the stored connection to use; empty: the only one for hubspot_url
-  std::vector<std::string> extra_ca_pem;
+  TokenSourceOptions access;  // which HubSpot, which API family, which connection or token
   http::RateLimits limits;
   hubspot::RetryPolicy retry;
 };

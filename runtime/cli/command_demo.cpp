@@ -111,8 +111,8 @@ int run_demo(const Args& args) {
   const bool own_state = !cl.value("state");
   if (own_state && ::mkdtemp(temp) == nullptr) throw std::runtime_error("cannot create a temporary directory");
   SyncSettings settings;
-  settings.hubspot_url = sandbox.base_url();
-  settings.token = "pat-demo";
+  settings.portal.access.hubspot_url = sandbox.base_url();
+  settings.portal.access.token = "pat-demo";
   settings.state_file = cl.value("state").value_or(std::string(temp) + "/state.db");
   settings.pipeline.search_lag = Millis(3000);  // the sandbox's
   settings.pipeline.progress = ::isatty(STDERR_FILENO);

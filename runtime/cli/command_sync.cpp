@@ -36,20 +36,15 @@ const std::set<std::string> valued_options = with_portal_options(
 
 SyncSettings settings_from(const CommandLine& cl) {
   SyncSettings s;
-  const auth::PortalOptions portal = portal_options_from(cl);
-  s.hubspot_url = portal.hubspot_url;
-  s.api_family = portal.api_family;
-  s.token = portal.token;
-  s.connection = portal.connection;
-  s.extra_ca_pem = portal.extra_ca_pem;
+  s.portal = portal_options_from(cl);
   s.state_file = state_file_from(cl);
   // HUBSPOT-API.md, Rate limits: 100 per 10 s for free/starter portals (where a run starts), 5
   // searches per second. The portal's rate headers then tell its real limit; --burst-limit caps it.
-  s.limits.learn_burst_limit = !cl.value("burst-limit");
-  s.limits.burst_max = static_cast<std::size_t>(cl.number("burst-limit", 100, 1, 10'000));
-  s.limits.search_max = static_cast<std::size_t>(cl.number("search-rate", 5, 1, 1'000));
+  s.portal.limits.learn_burst_limit = !cl.value("burst-limit");
+  s.portal.limits.burst_max = static_cast<std::size_t>(cl.number("burst-limit", 100, 1, 10'000));
+  s.portal.limits.search_max = static_cast<std::size_t>(cl.number("search-rate", 5, 1, 1'000));
   s.pipeline.search_lag = Millis(cl.number("search-lag-ms", 30'000, 0, 600'000));
-  s.retry.max_total = Millis(1000 * cl.number("give-up-after-s", 120, 1, 86'400));
+  s.portal.retry.max_total = Millis(1000 * cl.number("give-up-after-s", 120, 1, 86'400));
   s.smtp_url = cl.value("smtp").value_or("");
   s.mail_from = cl.value("mail-from").value_or(s.mail_from);
   if (auto to = cl.value("mail-to")) s.mail_to = {*to};
@@ -67,7 +62,7 @@ LoadedRules rules_for_delivery(const CommandLine& cl, const SyncSettings& settin
   if (cl.value("schema") || cl.flag("no-portal-schema")) return load_rules(path, schema_for(cl.value("schema")));
   try {
     SqliteStateStore store(settings.state_file);
-    auth::PortalOptions options = portal_options(settings);
+    auth::PortalOptions options = settings.portal;
     options.retry.max_total = std::min(options.retry.max_total, Millis(10'000));
     auth::PortalApi portal(store, Clock::system(), options);
     hubspot::PropertiesApi api(portal.api(), portal.token_use(), portal.paths());

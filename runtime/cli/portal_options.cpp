@@ -33,11 +33,11 @@ std::string state_file_from(const CommandLine& line) { return line.value("state"
 
 auth::PortalOptions portal_options_from(const CommandLine& line) {
   auth::PortalOptions o;
-  o.hubspot_url = line.value("hubspot-url").value_or(o.hubspot_url);
-  o.api_family = api_family_from(line);
-  o.token = private_app_token_from(line);
-  o.connection = line.value("connection").value_or("");
-  o.extra_ca_pem = extra_ca_from(line);
+  o.access.hubspot_url = line.value("hubspot-url").value_or(o.access.hubspot_url);
+  o.access.api_family = api_family_from(line);
+  o.access.token = private_app_token_from(line);
+  o.access.connection = line.value("connection").value_or("");
+  o.access.extra_ca_pem = extra_ca_from(line);
   return o;
 }
 

@@ -28,25 +28,13 @@ notify::NotifierConfig notifier_config(const SyncSettings& s) {
 
 }  // namespace
 
-auth::PortalOptions portal_options(const SyncSettings& s) {
-  auth::PortalOptions o;
-  o.hubspot_url = s.hubspot_url;
-  o.api_family = s.api_family;
-  o.token = s.token;
-  o.connection = s.connection;
-  o.extra_ca_pem = s.extra_ca_pem;
-  o.limits = s.limits;
-  o.retry = s.retry;
-  return o;
-}
-
 // Declared in the order they are built: each part refers only to parts above it.
 struct SyncSession::Parts {
   Parts(engine::PlanPtr plan, SyncSettings s, Clock& c)
       : settings(std::move(s)),
         clock(c),
         store(settings.state_file, clock),
-        portal(store, clock, portal_options(settings)),
+        portal(store, clock, settings.portal),
         records(portal.api(), portal.token_use(), company_dedupe_properties(*plan), portal.paths()),
         notification_log(store),
         notifier(notifier_config(settings), notification_log, clock),
@@ -56,7 +44,7 @@ struct SyncSession::Parts {
   SyncOptions options() const {
     SyncOptions o = settings.pipeline;
     o.state_file = settings.state_file;
-    o.create_reach = settings.retry.max_total + portal.request_timeout();
+    o.create_reach = settings.portal.retry.max_total + portal.request_timeout();
     return o;
   }
 

@@ -18,14 +18,8 @@
 namespace hubrules::runtime {
 
 struct SyncSettings {
-  std::string hubspot_url = "https://api.hubapi.com";
-  hubspot::ApiFamily api_family = hubspot::ApiFamily::v2026_03;  // --hubspot-api
-  std::string token;       // a private-app token; empty: the stored OAuth connection
-  std::string connection;  // the stored connection to use; empty: the only one for hubspot_url
+  auth::PortalOptions portal;  // HubSpot, API family, connection or token, limits, retries
   std::string state_file = kDefaultStateFile;
-  http::RateLimits limits;
-  hubspot::RetryPolicy retry;
-  std::vector<std::string> extra_ca_pem;
   std::string smtp_url;  // empty: error emails go to the outbox beside the state file
   std::string mail_from = "hubrules@localhost";
   std::vector<std::string> mail_to;  // empty: the connection's admin
@@ -34,8 +28,6 @@ struct SyncSettings {
   Millis schema_max_age{std::chrono::hours(1)};
 };
 
-// The portal the settings name, for auth::PortalApi.
-auth::PortalOptions portal_options(const SyncSettings& settings);
 
 class SyncSession {
  public:

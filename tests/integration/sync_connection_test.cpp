@@ -46,7 +46,7 @@ struct OAuthPortal {
 
   SyncCounts sync(const std::vector<std::string>& lines) {
     SyncSettings s;
-    s.hubspot_url = sandbox.base_url();
+    s.portal.access.hubspot_url = sandbox.base_url();
     s.state_file = dir.file().string();
     s.pipeline.search_lag = 3s;
     SyncSession session(rules.compilation.plan, s, clock);
