@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "runtime/base/split.hpp"
+
 namespace hubrules::runtime {
 
 std::vector<std::string> required_scopes(const engine::Plan& plan) {
@@ -15,12 +17,7 @@ std::vector<std::string> required_scopes(const engine::Plan& plan) {
 }
 
 std::vector<std::string> missing_scopes(std::string_view granted, const std::vector<std::string>& required) {
-  std::vector<std::string_view> have;
-  for (std::size_t at = 0; at < granted.size();) {
-    const std::size_t end = std::min(granted.find(' ', at), granted.size());
-    if (end > at) have.push_back(granted.substr(at, end - at));
-    at = end + 1;
-  }
+  const std::vector<std::string_view> have = split_nonempty(granted, ' ');
   std::vector<std::string> missing;
   for (const auto& scope : required)
     if (std::find(have.begin(), have.end(), scope) == have.end()) missing.push_back(scope);
