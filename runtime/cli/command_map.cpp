@@ -1,4 +1,4 @@
-// hubrules map RULES [BOOKINGS|-] [--threads N] [--as-batches] [--schema DIR]
+// hubrules map RULES [BOOKINGS|-] [--threads N] [--as-batches [--hubspot-api 2026-03|v3]] [--schema DIR]
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -13,6 +13,7 @@
 #include "runtime/mapping/booking_mapper.hpp"
 #include "runtime/cli/command_line.hpp"
 #include "runtime/cli/commands.hpp"
+#include "runtime/cli/portal_options.hpp"
 #include "runtime/mapping/ndjson_chunks.hpp"
 #include "runtime/mapping/rules_loader.hpp"
 
@@ -32,9 +33,9 @@ std::string input_name(const CommandLine& cl) {
   return cl.positionals().size() < 2 || cl.positionals()[1] == "-" ? "standard input" : cl.positionals()[1];
 }
 
-MapStats preview_batches(const engine::PlanPtr& plan, int fd, const std::string& name) {
+MapStats preview_batches(const engine::PlanPtr& plan, int fd, const std::string& name, hubspot::ApiFamily family) {
   engine::Evaluator evaluator(plan);
-  BatchPreview preview(*plan);
+  BatchPreview preview(*plan, hubspot::ApiPaths(family));
   NdjsonChunks chunks(fd, name, 8 << 20);
   MapStats stats;
   while (auto c = chunks.next()) {
@@ -57,9 +58,11 @@ MapStats preview_batches(const engine::PlanPtr& plan, int fd, const std::string&
 }  // namespace
 
 int run_map(const Args& args) {
-  const CommandLine cl(args, {"threads", "schema"}, {"as-batches"});
+  const CommandLine cl(args, {"threads", "schema", "hubspot-api"}, {"as-batches"});
   if (cl.positionals().empty() || cl.positionals().size() > 2)
-    throw UsageError("usage: hubrules map RULES [BOOKINGS|-] [--threads N] [--as-batches] [--schema DIR]");
+    throw UsageError(
+        "usage: hubrules map RULES [BOOKINGS|-] [--threads N] [--as-batches [--hubspot-api 2026-03|v3]] [--schema DIR]");
+  const hubspot::ApiFamily family = api_family_from(cl);
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const auto threads = static_cast<unsigned>(cl.number("threads", cores, 1, 256));
   const LoadedRules rules = load_rules(cl.positionals()[0], schema_for(cl.value("schema")));
@@ -67,7 +70,7 @@ int run_map(const Args& args) {
   if (!rules.compilation.plan) return 1;
   const int fd = open_bookings(cl);
   const auto start = std::chrono::steady_clock::now();
-  const MapStats stats = cl.flag("as-batches") ? preview_batches(rules.compilation.plan, fd, input_name(cl))
+  const MapStats stats = cl.flag("as-batches") ? preview_batches(rules.compilation.plan, fd, input_name(cl), family)
                                                : map_bookings(rules.compilation.plan, fd, STDOUT_FILENO, threads, input_name(cl));
   if (fd != STDIN_FILENO) ::close(fd);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -23,9 +23,10 @@ void BatchPreview::add_record(const engine::BlockPlan& block, const engine::Reco
   out.inputs.push_back(std::move(input));
 }
 
-void BatchPreview::render_object(std::string& out, const std::string& object, const ObjectBatches& b) {
+void BatchPreview::render_object(std::string& out, ObjectType type, const ObjectBatches& b) const {
+  const std::string path = paths_.batch(type, "create");
   for (std::size_t first = 0; first < b.inputs.size(); first += batch_size) {
-    out += R"({"method":"POST","path":"/crm/v3/objects/)" + object + R"(/batch/create","body":{"inputs":[)";
+    out += R"({"method":"POST","path":")" + path + R"(","body":{"inputs":[)";
     for (std::size_t i = first; i < b.inputs.size() && i < first + batch_size; ++i) {
       if (i > first) out += ',';
       out += b.inputs[i];
@@ -36,8 +37,8 @@ void BatchPreview::render_object(std::string& out, const std::string& object, co
 
 std::string BatchPreview::render() const {
   std::string out;
-  render_object(out, "companies", companies_);
-  render_object(out, "contacts", contacts_);
+  render_object(out, ObjectType::company, companies_);
+  render_object(out, ObjectType::contact, contacts_);
   return out;
 }
 

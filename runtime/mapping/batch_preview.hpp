@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/evaluation.hpp"
+#include "runtime/hubspot/api_paths.hpp"
 #include "runtime/mapping/dedupe_index.hpp"
 
 namespace hubrules::runtime {
@@ -15,9 +16,11 @@ class BatchPreview {
  public:
   static constexpr std::size_t batch_size = 100;
 
-  explicit BatchPreview(const engine::Plan& plan) : plan_(plan) {}
+  // `paths`: the API family whose paths the requests name.
+  explicit BatchPreview(const engine::Plan& plan, hubspot::ApiPaths paths = hubspot::ApiPaths{})
+      : plan_(plan), paths_(paths) {}
   void add(const engine::Evaluation& e);
-  // One line per request: {"method":"POST","path":"/crm/v3/objects/…/batch/create","body":{"inputs":[…]}}
+  // One line per request: {"method":"POST","path":"/crm/objects/2026-03/…/batch/create","body":{"inputs":[…]}}
   std::string render() const;
   std::size_t duplicates(bool companies) const { return companies ? companies_.duplicates : contacts_.duplicates; }
 
@@ -28,9 +31,10 @@ class BatchPreview {
     std::size_t duplicates = 0;
   };
   void add_record(const engine::BlockPlan& block, const engine::RecordResult& r, ObjectBatches& out);
-  static void render_object(std::string& out, const std::string& object, const ObjectBatches& b);
+  void render_object(std::string& out, ObjectType type, const ObjectBatches& b) const;
 
   const engine::Plan& plan_;
+  hubspot::ApiPaths paths_;
   ObjectBatches companies_;
   ObjectBatches contacts_;
 };
