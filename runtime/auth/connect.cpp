@@ -93,8 +93,8 @@ std::string only_oauth_connection(StateStore& store) {
 
 std::string default_authorize_url(const std::string& hubspot_url) {
   if (is_loopback_host(http::BaseUrl::parse(hubspot_url).host))
-    return normalized_base_url(hubspot_url) + "/oauth/authorize";
-  return "https://app.hubspot.com/oauth/authorize";
+    return normalized_base_url(hubspot_url) + hubspot::ApiPaths::oauth_authorize();
+  return std::string(hubspot::ApiPaths::web_app_url()) + hubspot::ApiPaths::oauth_authorize();
 }
 
 std::string build_authorize_url(const std::string& authorize_base, const std::string& client_id,

@@ -33,6 +33,10 @@ class ApiPaths {
   // GET …/properties/…/{contacts|companies}/groups
   std::string property_groups(ObjectType type) const;
 
+  // The consent page a browser opens (on app.hubspot.com; a sandbox serves it itself). The same
+  // in both families.
+  static constexpr const char* oauth_authorize() { return "/oauth/authorize"; }
+  static constexpr const char* web_app_url() { return "https://app.hubspot.com"; }
   // POST, form-encoded: code exchange and refresh.
   std::string oauth_token() const;
   // Revoking a refresh token. 2026-03: POST, form-encoded, the token in the body. Legacy: DELETE
