@@ -33,9 +33,14 @@ TEST_CASE("auth: connect and disconnect usage errors exit 2", "[auth]") {
 }
 
 TEST_CASE("auth: `hubrules connect` connects without printing a token; `disconnect` revokes", "[auth]") {
+  // On 2026-03 (the default) against a sandbox that refuses every legacy path; with
+  // --hubspot-api v3 on the legacy paths.
+  const bool legacy = GENERATE(false, true);
+  const std::string api = legacy ? " --hubspot-api v3" : "";
   hubrules::runtime::ManualClock clock;
   hubrules::runtime::SandboxOptions options;
   options.clock = &clock;
+  options.legacy_sunset = !legacy;
   options.client_id = "cid";
   options.client_secret = "s3cret";
   hubrules::runtime::Sandbox sandbox(options);
@@ -45,7 +50,7 @@ TEST_CASE("auth: `hubrules connect` connects without printing a token; `disconne
 
   const std::string command = "'" + std::string(HUBRULES_BINARY) +
                               "' connect --client-id cid --client-secret s3cret --no-browser --hubspot-url " +
-                              sandbox.base_url() + " --state '" + state + "' --admin-email admin@example.com 2>&1";
+                              sandbox.base_url() + api + " --state '" + state + "' --admin-email admin@example.com 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   REQUIRE(pipe != nullptr);
   std::string output;
@@ -68,6 +73,7 @@ TEST_CASE("auth: `hubrules connect` connects without printing a token; `disconne
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
   CHECK_THAT(output, Catch::Contains("connected to portal 1234567"));
+  CHECK_THAT(output, Catch::Contains("scopes: ") && Catch::Contains("crm.objects.companies.write"));
 
   std::string refresh_token;
   {
@@ -83,7 +89,7 @@ TEST_CASE("auth: `hubrules connect` connects without printing a token; `disconne
     CHECK(output.find("sbx-") == std::string::npos);
   }
 
-  const auto disconnected = run_hubrules("disconnect --state '" + state + "'");
+  const auto disconnected = run_hubrules("disconnect --state '" + state + "'" + api);
   INFO(disconnected.output);
   CHECK(disconnected.status == 0);
   CHECK_THAT(disconnected.output, Catch::Contains("revoked") && Catch::Contains("forgot the tokens"));
