@@ -14,16 +14,54 @@ namespace {
 
 using Form = std::map<std::string, std::string>;
 
-// What the sandbox's portal grants every app: the scopes the client needs (HUBSPOT-API.md, Auth).
-constexpr const char* granted_scopes[] = {"crm.objects.contacts.read",  "crm.objects.contacts.write",
-                                          "crm.objects.companies.read", "crm.objects.companies.write",
-                                          "crm.schemas.contacts.read",  "crm.schemas.companies.read"};
+std::vector<std::string> split_scopes(std::string_view text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = std::min(text.find(' ', start), text.size());
+    if (end > start) out.emplace_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+// What the sandbox's portal grants an app whose authorize request named no scopes: the scopes
+// the client needs (HUBSPOT-API.md, Auth). Also what a token stored before scopes were holds.
+constexpr const char* default_scopes = "crm.objects.contacts.read crm.objects.contacts.write "
+                                       "crm.objects.companies.read crm.objects.companies.write "
+                                       "crm.schemas.contacts.read crm.schemas.companies.read";
 constexpr std::int64_t sandbox_user_id = 1;
 
-void write_scopes(JsonOut& j) {
+// The authorize request's `scope` is space-separated; stored joined by single spaces.
+std::string normalized_scopes(const std::string& requested) {
+  std::string out;
+  for (const auto& s : split_scopes(requested)) out += (out.empty() ? "" : " ") + s;
+  return out.empty() ? default_scopes : out;
+}
+
+std::vector<std::string> scopes_of(const StoredToken& t) {
+  return split_scopes(t.scopes.empty() ? default_scopes : t.scopes);
+}
+
+void write_scopes(JsonOut& j, const StoredToken& t) {
   j.key("scopes").begin_array();
-  for (const char* s : granted_scopes) j.string(s);
+  for (const auto& s : scopes_of(t)) j.string(s);
   j.end_array();
+}
+
+// HubSpot's 403 for a token without the call's scope (HUBSPOT-API.md, Errors: MISSING_SCOPES).
+ApiResponse missing_scope(const std::string& scope) {
+  JsonOut j;
+  j.begin_object().field("status", "error");
+  j.field("message", "This app hasn't been granted all required scopes to make this call. Read more about required "
+                     "scopes here: https://developers.hubspot.com/scopes.");
+  j.field("correlationId", correlation_id()).key("errors").begin_array().begin_object();
+  j.field("message", "One or more of the following scopes are required.");
+  j.key("context").begin_object().key("requiredGranularScopes").begin_array().string(scope).end_array().end_object();
+  j.end_object().end_array();
+  j.key("links").begin_object().field("scopes", "https://developers.hubspot.com/scopes").end_object();
+  j.field("category", "MISSING_SCOPES").end_object();
+  return json_response(403, j.take());
 }
 
 std::string random_hex(std::size_t bytes) {
@@ -76,7 +114,9 @@ ApiResponse OAuth::authorize(const ApiRequest& req) {
     return r;
   }
   const std::string code = "sbx-code-" + random_hex(16);
-  store_.save_token({code, "code", redirect, now_ms() + 10 * 60 * 1000, false, challenge});
+  // The admin approves what the app asked for, so the grant is exactly the requested scopes.
+  store_.save_token({code, "code", redirect, now_ms() + 10 * 60 * 1000, false, challenge,
+                     normalized_scopes(get(req.query, "scope"))});
   std::string location = redirect + (redirect.find('?') == std::string::npos ? '?' : '&') +
                          "code=" + runtime::http::form_url_encode(code);
   if (const std::string state = get(req.query, "state"); !state.empty())
@@ -132,28 +172,30 @@ ApiResponse OAuth::grant_code(const Form& form, TokenAnswer answer) {
   code->revoked = true;
   store_.save_token(*code);
   const std::string refresh = "sbx-refresh-" + random_hex(16);
-  store_.save_token({refresh, "refresh", "", 0, false, ""});
-  return issue(refresh, answer);
+  store_.save_token({refresh, "refresh", "", 0, false, "", code->scopes});
+  return issue(*store_.token(refresh), answer);
 }
 
 ApiResponse OAuth::grant_refresh(const Form& form, TokenAnswer answer) {
   const StoredToken* refresh = store_.token(get(form, "refresh_token"));
   if (!refresh || refresh->kind != "refresh" || refresh->revoked)
     return oauth_error(400, "BAD_REFRESH_TOKEN", "invalid_grant", "missing or unknown refresh token");
-  // HubSpot keeps the refresh token stable across refreshes; only the access token is new.
-  return issue(refresh->token, answer);
+  // HubSpot keeps the refresh token, and so the grant's scopes, across refreshes; only the
+  // access token is new.
+  return issue(*refresh, answer);
 }
 
-ApiResponse OAuth::issue(const std::string& refresh_token, TokenAnswer answer) {
+ApiResponse OAuth::issue(const StoredToken& refresh, TokenAnswer answer) {
   const std::string access = "sbx-access-" + random_hex(24);
-  store_.save_token({access, "access", refresh_token, now_ms() + settings_.access_token_lifetime.count(), false, ""});
+  store_.save_token({access, "access", refresh.token, now_ms() + settings_.access_token_lifetime.count(), false, "",
+                     refresh.scopes});
   JsonOut j;
-  j.begin_object().field("token_type", "bearer").field("refresh_token", refresh_token).field("access_token", access);
+  j.begin_object().field("token_type", "bearer").field("refresh_token", refresh.token).field("access_token", access);
   j.field("expires_in", static_cast<std::int64_t>(settings_.access_token_lifetime.count() / 1000));
   // 2026-03 names the portal and the grant in the answer (HUBSPOT-API.md, API versions).
   if (answer == TokenAnswer::v2026_03) {
     j.field("token_use", "access_token").field("hub_id", settings_.hub_id).field("user_id", sandbox_user_id);
-    write_scopes(j);
+    write_scopes(j, refresh);
   }
   j.end_object();
   return json_response(200, j.take());
@@ -218,7 +260,7 @@ ApiResponse OAuth::introspect(const ApiRequest& req) {
   j.field("user_id", sandbox_user_id).field("token_type", "bearer");
   j.field("token_use", live_access ? "access_token" : "refresh_token");
   if (live_access) j.field("exp", t->expires_ms / 1000).field("expires_in", (t->expires_ms - now) / 1000);
-  write_scopes(j);
+  write_scopes(j, *t);
   j.end_object();
   return json_response(200, j.take());
 }
@@ -231,7 +273,7 @@ ApiResponse OAuth::access_token_info(const std::string& access_token) {
   JsonOut j;
   j.begin_object().field("token", access_token).field("user", "sandbox@hubrules.local");
   j.field("hub_domain", "sandbox.hubrules.local");
-  write_scopes(j);
+  write_scopes(j, *t);
   j.field("hub_id", settings_.hub_id).field("app_id", std::int64_t{1}).field("user_id", sandbox_user_id);
   j.field("expires_in", (t->expires_ms - now) / 1000).field("token_type", "access").end_object();
   return json_response(200, j.take());
@@ -245,7 +287,7 @@ void OAuth::revoke_all() {
     }
 }
 
-std::optional<ApiResponse> OAuth::check_bearer(const std::string& authorization) {
+std::optional<ApiResponse> OAuth::check_bearer(const std::string& authorization, const std::string& required_scope) {
   static constexpr std::string_view prefix = "Bearer ";
   const std::string token = authorization.rfind(prefix, 0) == 0 ? authorization.substr(prefix.size()) : std::string();
   const auto& pats = settings_.private_app_tokens;
@@ -262,6 +304,9 @@ std::optional<ApiResponse> OAuth::check_bearer(const std::string& authorization)
     return error_response(401, "EXPIRED_AUTHENTICATION",
                           "The OAuth token used to make this call expired " +
                               std::to_string((now - t->expires_ms) / 60000) + " minute(s) ago.");
+  const auto granted = scopes_of(*t);
+  if (!required_scope.empty() && std::find(granted.begin(), granted.end(), required_scope) == granted.end())
+    return missing_scope(required_scope);
   return std::nullopt;
 }
 

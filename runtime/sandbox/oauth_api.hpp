@@ -37,8 +37,10 @@ class OAuth {
   ApiResponse introspect(const ApiRequest& req);
   // GET /oauth/v1/access-tokens/{token}: the portal (hub_id) and scopes a token is for.
   ApiResponse access_token_info(const std::string& access_token);
-  // The 401 to answer, or nullopt when the Authorization header carries a usable token.
-  std::optional<ApiResponse> check_bearer(const std::string& authorization);
+  // The 401 to answer, or the 403 when an OAuth token was not granted required_scope (empty:
+  // none needed), or nullopt when the Authorization header carries a usable token. Private-app
+  // tokens have every scope.
+  std::optional<ApiResponse> check_bearer(const std::string& authorization, const std::string& required_scope);
   // What uninstalling the app does on HubSpot's side: every OAuth token stops working.
   void revoke_all();
 
@@ -46,7 +48,8 @@ class OAuth {
   using Form = std::map<std::string, std::string>;
   ApiResponse grant_code(const Form& form, TokenAnswer answer);
   ApiResponse grant_refresh(const Form& form, TokenAnswer answer);
-  ApiResponse issue(const std::string& refresh_token, TokenAnswer answer);
+  // A new access token from refresh, with its scopes.
+  ApiResponse issue(const StoredToken& refresh, TokenAnswer answer);
   std::optional<ApiResponse> check_client(const Form& form);
   // The refresh token and the access tokens made from it stop working.
   void revoke_refresh(StoredToken& refresh);

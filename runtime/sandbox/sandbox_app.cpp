@@ -33,6 +33,20 @@ std::string endpoint_key(const ApiRequest& req, const std::vector<std::string_vi
   return key;
 }
 
+// The granular scope a CRM call needs (HUBSPOT-API.md, Auth): reading or writing the object's
+// records (associations: the `from` object's), or reading or writing its property definitions.
+// Search and batch read are POSTs that only read. Empty when the path names no object.
+std::string required_scope(const ApiRequest& req, const std::vector<std::string_view>& p) {
+  if (p.size() < 4) return {};
+  const std::string object = object_name(p[3]);
+  if (object.empty()) return {};
+  const bool reads = req.method == "GET" || p.back() == "search" || p.back() == "read";
+  const std::string access = reads ? ".read" : ".write";
+  if (p[2] == "objects" || p[2] == "associations") return "crm.objects." + object + access;
+  if (p[2] == "properties") return "crm.schemas." + object + access;
+  return {};
+}
+
 ApiResponse not_found(const ApiRequest& req) {
   return error_response(404, "OBJECT_NOT_FOUND", "No route for " + req.method + " " + req.path);
 }
@@ -91,7 +105,7 @@ ApiResponse SandboxApp::handle_crm(const ApiRequest& req, const std::vector<std:
     ++stats_.faults;
     return fault_response(*fault);
   }
-  if (auto denied = oauth_.check_bearer(req.authorization)) return std::move(*denied);
+  if (auto denied = oauth_.check_bearer(req.authorization, required_scope(req, p))) return std::move(*denied);
   ++stats_.crm_requests;
   const std::string endpoint = endpoint_key(req, p);
   ++stats_.calls[endpoint];

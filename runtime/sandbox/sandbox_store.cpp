@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS tokens (
   link TEXT NOT NULL,
   expires_at INTEGER NOT NULL,
   revoked INTEGER NOT NULL,
-  challenge TEXT NOT NULL DEFAULT '');
+  challenge TEXT NOT NULL DEFAULT '',
+  scopes TEXT NOT NULL DEFAULT '');
 )";
 
 Properties parse_properties(const std::string& json) {
@@ -64,14 +65,20 @@ Store::Store(const std::string& path) : db_(path, 5000) {
   load();
 }
 
-// A --db file written before PKCE has no challenge column; CREATE TABLE IF NOT EXISTS leaves it so.
+// A --db file written before PKCE has no challenge column, one from before granted scopes no
+// scopes column; CREATE TABLE IF NOT EXISTS leaves them so.
 void Store::add_missing_columns() {
-  bool has_challenge = false;
+  add_token_column("challenge");
+  add_token_column("scopes");
+}
+
+void Store::add_token_column(const char* name) {
+  bool present = false;
   {
     sqlite::Statement columns = statement("PRAGMA table_info(tokens)");
-    while (columns.step()) has_challenge = has_challenge || columns.text(1) == "challenge";
+    while (columns.step()) present = present || columns.text(1) == name;
   }
-  if (!has_challenge) db_.exec("ALTER TABLE tokens ADD COLUMN challenge TEXT NOT NULL DEFAULT ''");
+  if (!present) db_.exec(("ALTER TABLE tokens ADD COLUMN " + std::string(name) + " TEXT NOT NULL DEFAULT ''").c_str());
 }
 
 Store::~Store() = default;
@@ -101,10 +108,10 @@ void Store::load() {
   sqlite::Statement assoc = statement("SELECT contact_id, company_id, type_id FROM associations");
   while (assoc.step())
     associations_.push_back({assoc.integer(0), assoc.integer(1), static_cast<int>(assoc.integer(2))});
-  sqlite::Statement toks = statement("SELECT token, kind, link, expires_at, revoked, challenge FROM tokens");
+  sqlite::Statement toks = statement("SELECT token, kind, link, expires_at, revoked, challenge, scopes FROM tokens");
   while (toks.step())
-    tokens_[toks.text(0)] = {toks.text(0),       toks.text(1), toks.text(2), toks.integer(3),
-                             toks.integer(4) != 0, toks.text(5)};
+    tokens_[toks.text(0)] = {toks.text(0),         toks.text(1), toks.text(2), toks.integer(3),
+                             toks.integer(4) != 0, toks.text(5), toks.text(6)};
 }
 
 std::map<std::int64_t, Record>& Store::table(std::string_view object) {
@@ -161,10 +168,10 @@ bool Store::associate(const Association& a) {
 
 void Store::save_token(const StoredToken& t) {
   sqlite::Statement upsert = statement(
-      "INSERT INTO tokens (token, kind, link, expires_at, revoked, challenge) VALUES (?, ?, ?, ?, ?, ?) "
+      "INSERT INTO tokens (token, kind, link, expires_at, revoked, challenge, scopes) VALUES (?, ?, ?, ?, ?, ?, ?) "
       "ON CONFLICT(token) DO UPDATE SET expires_at = excluded.expires_at, revoked = excluded.revoked");
   upsert.bind(1, t.token).bind(2, t.kind).bind(3, t.link).bind(4, t.expires_ms).bind(5, std::int64_t{t.revoked});
-  upsert.bind(6, t.challenge).step();
+  upsert.bind(6, t.challenge).bind(7, t.scopes).step();
   tokens_[t.token] = t;
 }
 

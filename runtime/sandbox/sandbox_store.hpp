@@ -38,6 +38,7 @@ struct StoredToken {
   std::int64_t expires_ms = 0;
   bool revoked = false;
   std::string challenge;  // code: the PKCE S256 code_challenge of its authorize request; empty: none
+  std::string scopes;     // granted, space-separated; empty: stored before scopes were (see oauth_api.cpp)
 };
 
 class Store {
@@ -80,6 +81,7 @@ class Store {
  private:
   void load();
   void add_missing_columns();
+  void add_token_column(const char* name);
   sqlite::Statement statement(const char* sql);
   void index_email(const Record& r);
   std::map<std::int64_t, Record>& table(std::string_view object);

@@ -150,10 +150,12 @@ std::vector<Answer> crm_script(Running& s, const Family& f) {
   return out;
 }
 
-// The code an authorize request gets, as the browser's redirect carries it.
-std::string authorize(Running& s, const std::string& extra_query = "") {
+// The code an authorize request gets, as the browser's redirect carries it. Without scopes the
+// sandbox grants the product's fixed list.
+std::string authorize(Running& s, const std::string& extra_query = "", const std::string& scopes = "") {
+  const std::string scope = scopes.empty() ? "" : "&scope=" + http::form_url_encode(scopes);
   const auto r =
-      s.send("GET", "/oauth/authorize?client_id=cid&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb&scope=x" + extra_query,
+      s.send("GET", "/oauth/authorize?client_id=cid&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb" + scope + extra_query,
              "", "", "");
   REQUIRE(r.status == 302);
   const std::string location = r.header("Location").value_or("");
@@ -402,6 +404,106 @@ TEST_CASE("sandbox families: authorize takes S256 challenges only", "[sandbox]")
                             "&code_challenge=abc&code_challenge_method=plain",
                             "", "", "");
   CHECK(plain.status == 400);
+}
+
+namespace {
+
+// An access token granted exactly these scopes (space-separated), through the 2026-03 exchange.
+std::string access_token_for(Running& s, const std::string& scopes, std::string* refresh_token = nullptr) {
+  const auto granted = s.form("/oauth/2026-03/token", code_grant(authorize(s, "", scopes), ""));
+  REQUIRE(granted.status == 200);
+  std::smatch m;
+  REQUIRE(std::regex_search(granted.body, m, std::regex(R"re("refresh_token":"([^"]+)","access_token":"([^"]+)")re")));
+  if (refresh_token) *refresh_token = m[1];
+  return m[2];
+}
+
+}  // namespace
+
+TEST_CASE("sandbox families: the token answers list exactly the scopes the authorize request asked for", "[sandbox]") {
+  Running s;
+  std::string refresh;
+  const std::string access = access_token_for(s, "crm.objects.contacts.read oauth", &refresh);
+  const std::string exact = R"("scopes":["crm.objects.contacts.read","oauth"])";
+  const auto refreshed =
+      s.form("/oauth/2026-03/token", with_client({{"grant_type", "refresh_token"}, {"refresh_token", refresh}}));
+  CHECK(has(refreshed.body, exact));  // a refresh keeps the grant's scopes
+  CHECK(has(s.form("/oauth/2026-03/token/introspect", with_client({{"token", access}})).body, exact));
+  CHECK(has(s.form("/oauth/2026-03/token/introspect", with_client({{"token", refresh}})).body, exact));
+  CHECK(has(s.send("GET", "/oauth/v1/access-tokens/" + access, "", "", "").body, exact));
+}
+
+TEST_CASE("sandbox families: a CRM call without its scope is 403 MISSING_SCOPES; private apps have every scope",
+          "[sandbox]") {
+  Running s;
+  const std::string reader = access_token_for(s, "crm.objects.contacts.read crm.schemas.contacts.read");
+  const auto call = [&](const std::string& method, const std::string& path, const std::string& body,
+                        const std::string& bearer) { return s.send(method, path, body, "application/json", bearer); };
+  const std::string create = "/crm/v3/objects/companies/batch/create";
+  const std::string company = inputs(R"({"properties":{"name":"Acme"}})");
+
+  const auto denied = call("POST", create, company, reader);
+  INFO(denied.body);
+  CHECK(denied.status == 403);
+  CHECK(has(denied.body, R"("category":"MISSING_SCOPES")"));
+  CHECK(has(denied.body, R"("requiredGranularScopes":["crm.objects.companies.write"])"));
+  CHECK(has(denied.body, "This app hasn't been granted all required scopes to make this call."));
+  CHECK(has(denied.body, R"("links":{)"));
+  CHECK(has(denied.body, R"("correlationId":")"));
+  CHECK(s.sandbox.state().companies.empty());
+
+  // Reads of an object need its read scope, writes its write scope, property definitions the schema scope.
+  CHECK(call("GET", "/crm/objects/2026-03/contacts", "", reader).status == 200);
+  CHECK(call("POST", "/crm/v3/objects/contacts/search", "{}", reader).status == 200);
+  CHECK(call("POST", "/crm/v3/objects/contacts/batch/read", inputs(R"({"id":"1"})"), reader).status == 207);
+  CHECK(call("GET", "/crm/v3/properties/contacts", "", reader).status == 200);
+  CHECK(call("POST", "/crm/v3/objects/contacts/batch/create", inputs(contact("a@example.com")), reader).status == 403);
+  CHECK(call("POST", "/crm/v3/objects/contacts/batch/archive", inputs(R"({"id":"1"})"), reader).status == 403);
+  CHECK(call("GET", "/crm/v3/objects/companies", "", reader).status == 403);
+  CHECK(call("POST", "/crm/v3/objects/companies/search", "{}", reader).status == 403);
+  const auto schema = call("GET", "/crm/properties/2026-03/companies", "", reader);
+  CHECK(schema.status == 403);
+  CHECK(has(schema.body, R"("requiredGranularScopes":["crm.schemas.companies.read"])"));
+
+  // Without a scope parameter the grant is the product's list; a private-app token may do anything.
+  CHECK(call("POST", create, company, access_token_for(s, "")).status == 201);
+  CHECK(call("POST", create, company, "pat-test").status == 201);
+  CHECK(s.sandbox.state().companies.size() == 2);
+}
+
+TEST_CASE("sandbox families: a database file from before scopes keeps its tokens with the product's scopes",
+          "[sandbox]") {
+  hubrules::testing::TempDir dir;
+  const std::string file = dir.file("sandbox.db").string();
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(file.c_str(), &db) == SQLITE_OK);
+  const int made = sqlite3_exec(db,
+                                "CREATE TABLE tokens (token TEXT PRIMARY KEY, kind TEXT NOT NULL, link TEXT NOT NULL, "
+                                "expires_at INTEGER NOT NULL, revoked INTEGER NOT NULL, challenge TEXT NOT NULL "
+                                "DEFAULT '');"
+                                "INSERT INTO tokens VALUES ('sbx-refresh-old', 'refresh', '', 0, 0, '');",
+                                nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  REQUIRE(made == SQLITE_OK);
+  SandboxOptions o = Running::relaxed();
+  o.db_path = file;
+  {
+    Running s(o);
+    const auto refreshed = s.form("/oauth/2026-03/token",
+                                  with_client({{"grant_type", "refresh_token"}, {"refresh_token", "sbx-refresh-old"}}));
+    CHECK(has(refreshed.body, R"("scopes":["crm.objects.contacts.read","crm.objects.contacts.write")"));
+    access_token_for(s, "crm.objects.contacts.read");
+  }
+  // The scopes of a grant survive a restart.
+  std::string refresh;
+  {
+    Running first(o);
+    access_token_for(first, "crm.objects.companies.read", &refresh);
+  }
+  Running later(o);
+  const auto refreshed = later.form("/oauth/2026-03/token",
+                                    with_client({{"grant_type", "refresh_token"}, {"refresh_token", refresh}}));
+  CHECK(has(refreshed.body, R"("scopes":["crm.objects.companies.read"])"));
 }
 
 namespace {

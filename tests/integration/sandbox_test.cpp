@@ -415,7 +415,7 @@ TEST_CASE("sandbox: the per-second search limit has its own 429 and no rate head
 
 TEST_CASE("sandbox: OAuth grants, expiry, refresh and revoke", "[sandbox]") {
   Fixture f(Fixture::relaxed());
-  const Reply auth = f.client.get("/oauth/authorize?client_id=cid&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb&state=s1&scope=x", "");
+  const Reply auth = f.client.get("/oauth/authorize?client_id=cid&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb&state=s1", "");
   REQUIRE(auth.status == 302);
   const std::string location = auth.header("Location");
   REQUIRE(location.rfind("http://127.0.0.1:9/cb?code=", 0) == 0);
