@@ -32,9 +32,10 @@ struct OAuthPortal {
     return o;
   }
 
-  auth::Connected connect() {
+  auth::Connected connect(const std::string& scopes = auth::kDefaultScopes) {
     SqliteStateStore store(dir.file(), clock);
     auth::ConnectOptions o;
+    o.scopes = scopes;
     o.client_id = "app-1";
     o.client_secret = "secret-1";
     o.hubspot_url = sandbox.base_url();
@@ -117,4 +118,27 @@ TEST_CASE("sync over OAuth: refresh, BAD_REFRESH_TOKEN, reconnect, the 180-day r
   CHECK(counts.parked == 1);
   CHECK(portal.emails() == 2);
   CHECK(portal.sandbox.state().contacts.size() == 4);
+}
+
+TEST_CASE("sync over OAuth: a connection without the scopes the rules need delivers nothing and says which", "[sync][auth]") {
+  OAuthPortal portal;
+  const auto connected = portal.connect("crm.objects.contacts.read crm.objects.contacts.write");
+  CHECK(connected.scopes == "crm.objects.contacts.read crm.objects.contacts.write");
+  const long crm_before = portal.sandbox.stats().crm_requests;
+  try {
+    portal.sync({booking("ev-1", "taro@acme.co.jp", "Acme KK")});
+    FAIL("sync delivered with too few scopes");
+  } catch (const std::runtime_error& e) {
+    CHECK_THAT(e.what(), Catch::Contains("crm.objects.companies.read, crm.objects.companies.write"));
+    CHECK_THAT(e.what(), Catch::Contains("nothing was delivered"));
+  }
+  CHECK(portal.sandbox.stats().crm_requests == crm_before);
+  {
+    SqliteStateStore store(portal.dir.file(), portal.clock);
+    CHECK(store.booking("ev-1")->state == BookingState::pending);  // kept for the next run
+  }
+  portal.connect();  // consent again, with every scope
+  const auto counts = portal.sync({});
+  CHECK(counts.clean());
+  CHECK(counts.delivered == 1);
 }
