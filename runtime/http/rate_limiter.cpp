@@ -44,12 +44,14 @@ Millis RateLimiter::server_wait_locked(TimePoint now) const {
   return until(server_reset_, now);
 }
 
+Millis RateLimiter::wait_locked(LimitKind kind, TimePoint now) const {
+  if (kind == LimitKind::Search) return wait_locked(search_, now);
+  return std::max(wait_locked(burst_, now), server_wait_locked(now));
+}
+
 Millis RateLimiter::wait_time(LimitKind kind) const {
   std::lock_guard lock(mutex_);
-  auto now = clock_.now();
-  Millis wait = std::max(wait_locked(burst_, now), server_wait_locked(now));
-  if (kind == LimitKind::Search) wait = std::max(wait, wait_locked(search_, now));
-  return wait;
+  return wait_locked(kind, clock_.now());
 }
 
 TimePoint RateLimiter::acquire(LimitKind kind) {
@@ -60,12 +62,10 @@ TimePoint RateLimiter::acquire(LimitKind kind) {
       auto now = clock_.now();
       prune(burst_, now);
       prune(search_, now);
-      wait = std::max(wait_locked(burst_, now), server_wait_locked(now));
-      if (kind == LimitKind::Search) wait = std::max(wait, wait_locked(search_, now));
+      wait = wait_locked(kind, now);
       if (wait == Millis{0}) {
-        burst_.grants.push_back(now);
-        if (kind == LimitKind::Search) search_.grants.push_back(now);
-        if (server_remaining_ > 0) --server_remaining_;
+        window(kind).grants.push_back(now);
+        if (kind == LimitKind::Burst && server_remaining_ > 0) --server_remaining_;
         return now;
       }
     }

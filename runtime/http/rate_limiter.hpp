@@ -11,8 +11,9 @@
 namespace hubrules::runtime::http {
 
 enum class LimitKind {
-  Burst,   // every call: the rolling burst limit
-  Search,  // search calls: the per-second search limit, and the burst limit too
+  Burst,   // every call but search: the rolling burst limit and HubSpot's remaining count
+  Search,  // search calls: the per-second search limit only (HUBSPOT-API.md, API versions:
+           // "search not counted" in the burst limit; search answers carry no rate headers)
 };
 
 struct RateLimits {
@@ -61,6 +62,7 @@ class RateLimiter {
     TimePoint paused_until{};
   };
   Millis wait_locked(const Window& w, TimePoint now) const;
+  Millis wait_locked(LimitKind kind, TimePoint now) const;
   Millis server_wait_locked(TimePoint now) const;
   void prune(Window& w, TimePoint now) const;
   void adopt_portal_limit(long max, std::optional<long> interval_ms);

@@ -190,7 +190,7 @@ Millis HubSpotApi::rate_limit_wait(const http::HttpResponse& response, const Cal
                         "HubSpot's daily API limit is reached; try again tomorrow: " + describe(response), 429, false, attempts);
   }
   bool secondly = is_secondly(info, options.kind);
-  Millis wait = secondly ? policy_.search_wait : limiter_.limits().burst_window;
+  Millis wait = secondly ? policy_.search_wait : limiter_.burst_window();
   if (auto after = retry_after(response)) wait = std::max(wait, *after);
   // Every caller sharing the portal's limiter holds back, not only this one.
   limiter_.pause(secondly ? http::LimitKind::Search : http::LimitKind::Burst, wait);

@@ -502,12 +502,16 @@ TEST_CASE("the limiter keeps each rolling window", "[http]") {
     CHECK(elapsed(clock, start) == 10s);
     CHECK(limiter.wait_time(LimitKind::Burst) == 4s);
   }
-  SECTION("search has its own, tighter window and also counts as a call") {
+  SECTION("search has its own, tighter window, and is not counted in the burst limit") {
     limiter.acquire(LimitKind::Search);
     limiter.acquire(LimitKind::Search);
     limiter.acquire(LimitKind::Search);
     CHECK(elapsed(clock, start) == 1s);
-    CHECK(limiter.wait_time(LimitKind::Burst) == 9s);
+    CHECK(limiter.wait_time(LimitKind::Burst) == 0ms);
+    limiter.acquire(LimitKind::Burst);
+    limiter.acquire(LimitKind::Burst);
+    limiter.acquire(LimitKind::Burst);
+    CHECK(limiter.wait_time(LimitKind::Search) == 0ms);  // a full burst window holds no search
   }
   SECTION("HubSpot's remaining count is respected") {
     HttpResponse res{200, {{"X-HubSpot-RateLimit-Remaining", "0"}, {"X-HubSpot-RateLimit-Interval-Milliseconds", "10000"}}, {}};
