@@ -37,6 +37,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr double kTargetCallsPer1000 = 60;
+// A portal whose headers say its limit is used at least this much with no flag (issue 8).
+constexpr double kTargetLimitShare = 0.9;
 
 struct Flags {
   std::string hubrules;  // empty: the naive strategy only
@@ -46,6 +48,11 @@ struct Flags {
   std::uint64_t seed = 1;
   Limits limits;
   bool keep = false;
+  // A portal whose rate headers say `portal_limit` per 10 s, synced without --burst-limit:
+  // hubrules must learn the limit from the headers and use most of it.
+  int portal_limit = 0;  // 0: no such row
+  long long portal_count = 25000;  // ~750 calls counted in the limit: about four of its windows
+  bool learn_limit = false;  // this run gives sync no --burst-limit
 };
 
 struct Row {
@@ -57,13 +64,15 @@ struct Row {
   bool ok = true;
   std::string note;          // why it failed, or what else is worth knowing
   std::string same = "n/a";  // the "same CRM state" column
+  int learned_limit = 0;     // the portal's limit sync had to learn, for the share of it used
 };
 
 // ---- flags -------------------------------------------------------------------------------------
 
 constexpr const char* kUsage =
     "usage: delivery_bench [--hubrules PATH] [--rules FILE] [--count N] [--naive-count M] [--seed S]\n"
-    "                      [--burst-limit N] [--search-rate N] [--search-lag-ms N] [--keep]\n"
+    "                      [--burst-limit N] [--search-rate N] [--search-lag-ms N] [--portal-limit N]\n"
+    "                      [--portal-count M] [--keep]\n"
     "  --hubrules PATH     the hubrules binary whose `sync` is measured (without it: naive only)\n"
     "  --rules FILE        rule file [rules/timerex.rules of the source tree]\n"
     "  --count N           bookings for hubrules sync [1000]\n"
@@ -72,6 +81,9 @@ constexpr const char* kUsage =
     "  --burst-limit N     requests per rolling 10 s, sandbox and clients [100]\n"
     "  --search-rate N     searches per second, sandbox and clients [5]\n"
     "  --search-lag-ms N   how long new records stay invisible to search [3000]\n"
+    "  --portal-limit N    also sync into a portal whose rate headers say N per 10 s (e.g. 190), without\n"
+    "                      --burst-limit, and report the share of that limit used [off]\n"
+    "  --portal-count M    bookings for that run [25000]\n"
     "  --keep              keep the working directory (bookings, state files, sync's log, final CRMs)\n";
 
 [[noreturn]] void usage(const std::string& why) {
@@ -108,6 +120,8 @@ Flags parse_flags(int argc, char** argv) {
     else if (flag == "--burst-limit") f.limits.burst_limit = int(number(v, 1));
     else if (flag == "--search-rate") f.limits.search_rate = int(number(v, 1));
     else if (flag == "--search-lag-ms") f.limits.search_lag_ms = long(number(v, 0));
+    else if (flag == "--portal-limit") f.portal_limit = int(number(v, 1));
+    else if (flag == "--portal-count") f.portal_count = number(v, 1);
     else usage("unknown flag " + std::string(flag));
   }
   return f;
@@ -168,9 +182,15 @@ int run_process(const std::vector<std::string>& args, const fs::path& log) {
 
 std::vector<std::string> sync_command(const Flags& f, const fs::path& bookings, const fs::path& state,
                                       const std::string& url) {
-  return {f.hubrules, "sync", f.rules, bookings.string(), "--hubspot-url", url, "--token", std::string(kToken),
-          "--state", state.string(), "--burst-limit", std::to_string(f.limits.burst_limit), "--search-rate",
-          std::to_string(f.limits.search_rate), "--search-lag-ms", std::to_string(f.limits.search_lag_ms)};
+  std::vector<std::string> args = {f.hubrules, "sync", f.rules, bookings.string(), "--hubspot-url", url, "--token",
+                                   std::string(kToken), "--state", state.string(), "--search-rate",
+                                   std::to_string(f.limits.search_rate), "--search-lag-ms",
+                                   std::to_string(f.limits.search_lag_ms)};
+  if (!f.learn_limit) {
+    args.push_back("--burst-limit");
+    args.push_back(std::to_string(f.limits.burst_limit));
+  }
+  return args;
 }
 
 // What the run cost and left in HubSpot; the state also goes to the working directory as JSON,
@@ -224,6 +244,16 @@ Row run_naive_row(const Flags& f, const engine::PlanPtr& plan, const Setup& setu
 }
 
 // ---- the report --------------------------------------------------------------------------------
+
+// The calls HubSpot counts in the burst limit (search is counted apart) against what the limit
+// allowed during the run.
+double limit_share(const Row& r) {
+  long counted = 0;
+  for (const auto& [endpoint, n] : r.stats.calls)
+    if (endpoint.find("/search") == std::string::npos) counted += n;
+  const double allowed = r.learned_limit * r.seconds / 10.0;
+  return allowed > 0 ? double(counted) / allowed : 0;
+}
 
 double per_1000(const Row& r) { return r.bookings ? 1000.0 * double(r.stats.crm_requests) / double(r.bookings) : 0; }
 
@@ -283,7 +313,16 @@ int print_targets(const Row* hubrules, const std::vector<Row>& rows) {
   std::printf("- hubrules sync: %.0f API calls per 1,000 bookings ≤ %.0f — %s\n", per_1000(*hubrules),
               kTargetCallsPer1000, calls_ok ? "PASS" : "FAIL");
   std::printf("- hubrules sync: no duplicate in the CRM — %s\n", dups_ok ? "PASS" : "FAIL");
-  if (status == 0 && !(calls_ok && dups_ok)) status = 2;
+  bool share_ok = true;
+  for (const auto& r : rows)
+    if (r.learned_limit > 0) {
+      const double share = limit_share(r);
+      share_ok = share >= kTargetLimitShare;
+      std::printf("- hubrules sync without --burst-limit: %.0f %% of the portal's %d per 10 s used (calls counted in "
+                  "the burst limit, over the whole run) ≥ %.0f %% — %s\n",
+                  100 * share, r.learned_limit, 100 * kTargetLimitShare, share_ok ? "PASS" : "FAIL");
+    }
+  if (status == 0 && !(calls_ok && dups_ok && share_ok)) status = 2;
   return status;
 }
 
@@ -318,6 +357,18 @@ fs::path make_work_dir() {
   return tmpl;
 }
 
+// hubrules against a portal whose headers say `portal_limit` per 10 s, told nothing of it.
+Row run_learning_limit(const Flags& f, const Setup& setup, std::string_view all) {
+  Flags portal = f;
+  portal.limits.burst_limit = f.portal_limit;
+  portal.learn_limit = true;
+  Row row = run_hubrules(portal, setup, first_lines(all, f.portal_count), f.portal_count);
+  row.strategy = "hubrules sync, no --burst-limit, portal limit " + std::to_string(f.portal_limit) + " per 10 s";
+  row.same = "—";
+  row.learned_limit = f.portal_limit;
+  return row;
+}
+
 // The strategies' rows: hubrules on all N bookings, hubrules on the naive run's M (the
 // reference its CRM state is compared with; the same row when M = N), the naive strategy on M.
 std::vector<Row> run_strategies(const Flags& f, const engine::PlanPtr& plan, const Setup& setup, std::string_view all) {
@@ -333,6 +384,7 @@ std::vector<Row> run_strategies(const Flags& f, const engine::PlanPtr& plan, con
       reference = rows.back();
     }
   }
+  if (!f.hubrules.empty() && f.portal_limit > 0) rows.push_back(run_learning_limit(f, setup, all));
   if (f.naive_count == 0) return rows;
   rows.push_back(run_naive_row(f, plan, setup, first_lines(all, f.naive_count), f.naive_count));
   if (reference) {
@@ -346,7 +398,7 @@ std::vector<Row> run_strategies(const Flags& f, const engine::PlanPtr& plan, con
 int run(const Flags& f) {
   const engine::PlanPtr plan = load_plan(f.rules);
   GenOptions gen;
-  gen.count = std::max(f.count, f.naive_count);
+  gen.count = std::max({f.count, f.naive_count, f.portal_limit > 0 ? f.portal_count : 0});
   gen.seed = f.seed;
   const std::string all = generate_bookings(gen);
   const Setup setup{choose_seed_records(plan, all, f.seed), company_labels(plan, all), make_work_dir()};

@@ -11,13 +11,16 @@
 #   --naive-count M    bookings for the naive strategy, the first M of the same (default 300;
 #                      it runs at ~2-3 bookings/s under the burst limit)
 #   --seed S, --burst-limit N, --search-rate N, --search-lag-ms N   passed to delivery_bench
+#   --portal-limit N   also sync --portal-count bookings (default 25000) into a portal whose rate
+#                      headers say N per 10 s (e.g. 190), without --burst-limit: the share of the
+#                      limit used (target ≥ 90 %)
 #   --naive-only       leave hubrules sync out (no hubrules build or run)
 #   --build-dir DIR    CMake build directory (default build-bench)
 #   --no-build         use the programs already built in the build directory
 #   --keep             keep delivery_bench's working directory (bookings, state files, sync log)
 #
 # Exit status: 0 all ran and hubrules sync meets its targets (≤ 60 calls per 1,000 bookings, no
-# duplicate); 1 a strategy failed; 2 a target missed. See bench/README.md.
+# duplicate, ≥ 90 % of a learned limit); 1 a strategy failed; 2 a target missed. See bench/README.md.
 set -euo pipefail
 
 BUILD=1
@@ -26,12 +29,12 @@ NAIVE_ONLY=0
 PASS=()
 
 die() { printf 'run_delivery_bench: %s\n' "$*" >&2; exit 1; }
-usage() { sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
+usage() { sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
 number() { [[ $# -ge 2 && $2 =~ ^[0-9]+$ ]] || die "$1 needs a non-negative integer"; }
 
 while (($#)); do
   case "$1" in
-    --count|--naive-count|--seed|--burst-limit|--search-rate|--search-lag-ms)
+    --count|--naive-count|--seed|--burst-limit|--search-rate|--search-lag-ms|--portal-limit|--portal-count)
       number "$@"; PASS+=("$1" "$2"); shift 2 ;;
     --naive-only) NAIVE_ONLY=1; shift ;;
     --build-dir) [[ $# -ge 2 ]] || die "--build-dir needs a directory"; BUILD_DIR=$2; shift 2 ;;
