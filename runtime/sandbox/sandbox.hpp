@@ -100,6 +100,10 @@ class Sandbox {
   // Properties are not validated. Returns its id.
   std::string seed_record(std::string_view object, const std::map<std::string, std::string>& properties);
   void seed_association(const std::string& contact_id, const std::string& company_id, int type_id = 279);
+  // A custom property, as POST /crm/v3/properties/{object} creates it (validated the same way);
+  // records may carry it from then on. Returns its definition as HubSpot answers it; throws
+  // std::invalid_argument with HubSpot's error body when the definition is refused.
+  std::string add_property(std::string_view object, const std::string& definition);
   // A race: another client creates this record (fresh, so search does not see it yet) just
   // before the next request to `endpoint` (e.g. "POST /crm/v3/objects/contacts/batch/create").
   void create_before(const std::string& endpoint, std::string_view object, const std::map<std::string, std::string>& properties);

@@ -32,6 +32,12 @@ CREATE TABLE IF NOT EXISTS tokens (
   revoked INTEGER NOT NULL,
   challenge TEXT NOT NULL DEFAULT '',
   scopes TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS properties (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  object TEXT NOT NULL,
+  name TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  UNIQUE (object, name));
 )";
 
 Properties parse_properties(const std::string& json) {
@@ -112,6 +118,8 @@ void Store::load() {
   while (toks.step())
     tokens_[toks.text(0)] = {toks.text(0),         toks.text(1), toks.text(2), toks.integer(3),
                              toks.integer(4) != 0, toks.text(5), toks.text(6)};
+  sqlite::Statement props = statement("SELECT object, name, definition FROM properties ORDER BY seq");
+  while (props.step()) properties_.push_back({props.text(0), props.text(1), props.text(2)});
 }
 
 std::map<std::int64_t, Record>& Store::table(std::string_view object) {
@@ -185,6 +193,12 @@ std::vector<StoredToken*> Store::tokens_of_kind(std::string_view kind) {
   for (auto& [_, t] : tokens_)
     if (t.kind == kind) out.push_back(&t);
   return out;
+}
+
+void Store::save_property(std::string_view object, std::string_view name, const std::string& definition) {
+  sqlite::Statement insert = statement("INSERT INTO properties (object, name, definition) VALUES (?, ?, ?)");
+  insert.bind(1, object).bind(2, name).bind(3, definition).step();
+  properties_.push_back({std::string(object), std::string(name), definition});
 }
 
 }  // namespace hubrules::runtime::sandbox

@@ -41,6 +41,13 @@ struct StoredToken {
   std::string scopes;     // granted, space-separated; empty: stored before scopes were (see oauth_api.cpp)
 };
 
+// A custom property's definition, as GET /crm/v3/properties/{object}/{name} answers it.
+struct StoredProperty {
+  std::string object;  // "contacts" or "companies"
+  std::string name;
+  std::string definition;
+};
+
 class Store {
  public:
   explicit Store(const std::string& path);
@@ -62,6 +69,10 @@ class Store {
   void save_token(const StoredToken& t);
   StoredToken* token(std::string_view value);
   std::vector<StoredToken*> tokens_of_kind(std::string_view kind);
+
+  void save_property(std::string_view object, std::string_view name, const std::string& definition);
+  // The custom properties, in the order they were created.
+  const std::vector<StoredProperty>& custom_properties() const { return properties_; }
 
   // Groups writes of one request: SQLite syncs once per commit, and a request that fails half
   // way leaves the database usable (rolled back).
@@ -91,6 +102,7 @@ class Store {
   std::map<std::string, std::int64_t, std::less<>> emails_;
   std::vector<Association> associations_;
   std::map<std::string, StoredToken, std::less<>> tokens_;
+  std::vector<StoredProperty> properties_;
 };
 
 std::string properties_json(const Properties& p);
