@@ -18,9 +18,15 @@ struct ApiContext {
   Clock& clock;
   Millis search_lag;
   bool whole_batch_errors = false;  // SandboxOptions::whole_batch_errors
+  bool batch_errors_in_body = false;  // SandboxOptions::batch_errors_in_body
 
   std::int64_t now_ms() const {
     return std::chrono::duration_cast<Millis>(clock.now().time_since_epoch()).count();
+  }
+  // A batch answer's status: 207 when some inputs failed (v3, v4 and 2026-03), or the normal
+  // ok_status with the errors in the body all the same (2026-09).
+  int batch_status(int ok_status, bool some_failed) const {
+    return some_failed && !batch_errors_in_body ? 207 : ok_status;
   }
   PropertySchema& schema(std::string_view object) const {
     return object == "contacts" ? contacts_schema : companies_schema;

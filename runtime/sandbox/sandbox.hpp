@@ -35,6 +35,9 @@ struct SandboxOptions {
   // HubSpot after the cut-off dates (HUBSPOT-API.md, API versions): every legacy path
   // (/crm/v3, /crm/v4, /oauth/v1) answers 404; the 2026-03 paths keep working.
   bool legacy_sunset = false;
+  // HubSpot's 2026-09 batch answers (HUBSPOT-API.md, API versions): per-input errors inside the
+  // normal 200/201 body (numErrors, errors[]) instead of a 207.
+  bool batch_errors_in_body = false;
 };
 
 // Injected failures; see Sandbox::inject_faults.
@@ -124,7 +127,7 @@ class Sandbox {
 };
 
 // hubrules sandbox --listen HOST:PORT [--db FILE] [--search-lag-ms N] [--burst-limit N]
-// [--search-rate N] [--fail-rate P] [--seed S] [--token T] [--legacy-sunset]: serves until
+// [--search-rate N] [--fail-rate P] [--seed S] [--token T] [--legacy-sunset] [--batch-errors-in-body]: serves until
 // SIGINT/SIGTERM.
 int run_sandbox(const std::vector<std::string>& args);
 
