@@ -11,6 +11,7 @@
 #   --naive-count M    bookings for the naive strategy, the first M of the same (default 300;
 #                      it runs at ~2-3 bookings/s under the burst limit)
 #   --seed S, --burst-limit N, --search-rate N, --search-lag-ms N   passed to delivery_bench
+#   --lift-limits      burst 10,000 per 10 s, search 1,000/s: a large sync measures the sandbox
 #   --naive-only       leave hubrules sync out (no hubrules build or run)
 #   --build-dir DIR    CMake build directory (default build-bench)
 #   --no-build         use the programs already built in the build directory
@@ -34,6 +35,7 @@ while (($#)); do
     --count|--naive-count|--seed|--burst-limit|--search-rate|--search-lag-ms)
       number "$@"; PASS+=("$1" "$2"); shift 2 ;;
     --naive-only) NAIVE_ONLY=1; shift ;;
+    --lift-limits) PASS+=(--lift-limits); shift ;;
     --build-dir) [[ $# -ge 2 ]] || die "--build-dir needs a directory"; BUILD_DIR=$2; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     --keep) PASS+=(--keep); shift ;;

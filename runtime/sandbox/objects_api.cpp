@@ -271,8 +271,15 @@ const Record* find_by(ApiContext& c, std::string_view object, const std::string&
     const auto found = c.store.contact_by_email(id);
     return found ? c.store.find(object, *found) : nullptr;
   }
-  for (const auto& [_, r] : c.store.all(object))
-    if (!r.archived && property_value(r, id_property) == id) return &r;
+  if (is_computed_property(object, id_property)) {
+    for (const auto& [_, r] : c.store.all(object))
+      if (!r.archived && property_value(r, id_property) == id) return &r;
+    return nullptr;
+  }
+  // The index holds values lowercased; the match stays exact, and the lowest id wins as before.
+  if (const auto* ids = c.store.ids_with(object, id_property, text::lower_ascii(id)))
+    for (const auto candidate : *ids)
+      if (const Record* r = c.store.find(object, candidate); r && property_value(*r, id_property) == id) return r;
   return nullptr;
 }
 
