@@ -14,6 +14,7 @@
 #   --portal-limit N   also sync --portal-count bookings (default 25000) into a portal whose rate
 #                      headers say N per 10 s (e.g. 190), without --burst-limit: the share of the
 #                      limit used (target ≥ 90 %)
+#   --lift-limits      burst 10,000 per 10 s, search 1,000/s: a large sync measures the sandbox
 #   --naive-only       leave hubrules sync out (no hubrules build or run)
 #   --build-dir DIR    CMake build directory (default build-bench)
 #   --no-build         use the programs already built in the build directory
@@ -29,7 +30,7 @@ NAIVE_ONLY=0
 PASS=()
 
 die() { printf 'run_delivery_bench: %s\n' "$*" >&2; exit 1; }
-usage() { sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
+usage() { sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
 number() { [[ $# -ge 2 && $2 =~ ^[0-9]+$ ]] || die "$1 needs a non-negative integer"; }
 
 while (($#)); do
@@ -37,6 +38,7 @@ while (($#)); do
     --count|--naive-count|--seed|--burst-limit|--search-rate|--search-lag-ms|--portal-limit|--portal-count)
       number "$@"; PASS+=("$1" "$2"); shift 2 ;;
     --naive-only) NAIVE_ONLY=1; shift ;;
+    --lift-limits) PASS+=(--lift-limits); shift ;;
     --build-dir) [[ $# -ge 2 ]] || die "--build-dir needs a directory"; BUILD_DIR=$2; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     --keep) PASS+=(--keep); shift ;;

@@ -43,6 +43,7 @@ SandboxOptions sandbox_options(const CommandLine& cl) {
   o.client_id = cl.value("client-id").value_or("");
   o.client_secret = cl.value("client-secret").value_or("");
   o.legacy_sunset = cl.flag("legacy-sunset");
+  o.batch_errors_in_body = cl.flag("batch-errors-in-body");
   return o;
 }
 
@@ -63,7 +64,7 @@ int run_sandbox(const std::vector<std::string>& args) {
   try {
     const CommandLine cl(args, {"listen", "db", "search-lag-ms", "burst-limit", "search-rate", "fail-rate", "seed",
                                 "token", "client-id", "client-secret"},
-                         {"legacy-sunset"});
+                         {"legacy-sunset", "batch-errors-in-body"});
     if (!cl.positionals().empty()) throw UsageError("unexpected argument " + cl.positionals().front());
     options = sandbox_options(cl);
   } catch (const UsageError& e) {

@@ -19,7 +19,7 @@ usage:
   hubrules test PATH… [--functions]           run rule tests (*.test files; folders are searched)
   hubrules functions [--markdown]             list the standard functions with their examples
   hubrules sandbox --listen 127.0.0.1:PORT [--db FILE] [--search-lag-ms N] [--burst-limit N]
-                   [--search-rate N] [--fail-rate P] [--seed S] [--legacy-sunset]
+                   [--search-rate N] [--fail-rate P] [--seed S] [--legacy-sunset] [--batch-errors-in-body]
                                               a local HubSpot-compatible server (see runtime/sandbox/README.md)
   hubrules sync RULES [BOOKINGS…|-] [--hubspot-url URL] [--token T] [--state FILE] [--burst-limit N]
                 [--search-rate N] [--search-lag-ms N] [--smtp URL] [--mail-to ADDR] [--no-progress]

@@ -13,16 +13,22 @@ namespace hubrules::runtime::sandbox {
 
 struct ApiContext {
   Store& store;
-  const PropertySchema& contacts_schema;
-  const PropertySchema& companies_schema;
+  PropertySchema& contacts_schema;  // with the custom properties created through the API
+  PropertySchema& companies_schema;
   Clock& clock;
   Millis search_lag;
   bool whole_batch_errors = false;  // SandboxOptions::whole_batch_errors
+  bool batch_errors_in_body = false;  // SandboxOptions::batch_errors_in_body
 
   std::int64_t now_ms() const {
     return std::chrono::duration_cast<Millis>(clock.now().time_since_epoch()).count();
   }
-  const PropertySchema& schema(std::string_view object) const {
+  // A batch answer's status: 207 when some inputs failed (v3, v4 and 2026-03), or the normal
+  // ok_status with the errors in the body all the same (2026-09).
+  int batch_status(int ok_status, bool some_failed) const {
+    return some_failed && !batch_errors_in_body ? 207 : ok_status;
+  }
+  PropertySchema& schema(std::string_view object) const {
     return object == "contacts" ? contacts_schema : companies_schema;
   }
 };
@@ -38,6 +44,12 @@ ApiResponse batch_upsert(ApiContext& c, std::string_view object, const ApiReques
 ApiResponse batch_archive(ApiContext& c, std::string_view object, const ApiRequest& req);
 ApiResponse list_objects(ApiContext& c, std::string_view object, const ApiRequest& req);
 ApiResponse get_object(ApiContext& c, std::string_view object, std::string_view id, const ApiRequest& req);
+
+// properties_api.cpp
+ApiResponse list_properties(ApiContext& c, std::string_view object);
+ApiResponse get_property(ApiContext& c, std::string_view object, std::string_view name);
+// A custom property from its definition (a POST body); 201 with it as GET answers it.
+ApiResponse create_property(ApiContext& c, std::string_view object, const std::string& body);
 
 // search_api.cpp
 ApiResponse search_objects(ApiContext& c, std::string_view object, const ApiRequest& req);

@@ -61,11 +61,12 @@ void write_missing(JsonOut& j, const std::vector<Pair>& missing) {
   j.end_array();
 }
 
-ApiResponse finish(JsonOut& j, const std::vector<Pair>& missing, int ok_status, std::int64_t now) {
+ApiResponse finish(const ApiContext& c, JsonOut& j, const std::vector<Pair>& missing, int ok_status) {
+  const std::int64_t now = c.now_ms();
   j.end_array();
   if (!missing.empty()) write_missing(j, missing);
   j.field("startedAt", iso_time(now)).field("completedAt", iso_time(now)).end_object();
-  return json_response(missing.empty() ? ok_status : 207, j.take());
+  return json_response(c.batch_status(ok_status, !missing.empty()), j.take());
 }
 
 // The contact-side type of each of the input's types; 0 for one that does not fit.
@@ -116,7 +117,7 @@ ApiResponse associations_batch_create(ApiContext& c, std::string_view from, std:
     j.field("toObjectTypeId", type_id_of(to)).field("toObjectId", *parse_id(p.to)).key("labels").begin_array().end_array().end_object();
   }
   tx.commit();
-  return finish(j, missing, 201, c.now_ms());
+  return finish(c, j, missing, 201);
 }
 
 ApiResponse associations_associate_default(ApiContext& c, std::string_view from, std::string_view to,
@@ -145,7 +146,7 @@ ApiResponse associations_associate_default(ApiContext& c, std::string_view from,
     j.field("associationTypeId", type).end_object().end_object();
   }
   tx.commit();
-  return finish(j, missing, 200, c.now_ms());
+  return finish(c, j, missing, 200);
 }
 
 ApiResponse associations_batch_read(ApiContext& c, std::string_view from, std::string_view to, const ApiRequest& req) {

@@ -159,8 +159,8 @@ void write_input_errors(JsonOut& j, const std::vector<WriteInput>& inputs) {
   j.end_array();
 }
 
-ApiResponse batch_answer(int ok_status, const std::vector<const Record*>& done, const std::vector<WriteInput>& inputs,
-                         const std::string& started) {
+ApiResponse batch_answer(const ApiContext& c, int ok_status, const std::vector<const Record*>& done,
+                         const std::vector<WriteInput>& inputs, const std::string& started) {
   std::size_t errors = 0;
   for (const auto& in : inputs) errors += in.error ? 1 : 0;
   JsonOut j;
@@ -172,7 +172,7 @@ ApiResponse batch_answer(int ok_status, const std::vector<const Record*>& done, 
     write_input_errors(j, inputs);
   }
   j.field("startedAt", started).field("completedAt", started).end_object();
-  return json_response(errors ? 207 : ok_status, j.take());
+  return json_response(c.batch_status(ok_status, errors > 0), j.take());
 }
 
 std::vector<std::string> split_commas(const std::string& s) {
@@ -229,7 +229,7 @@ ApiResponse batch_create(ApiContext& c, std::string_view object, const ApiReques
     if (!in.error) created.push_back(&apply_create(c, object, in));
   }
   tx.commit();
-  return batch_answer(201, created, b.inputs, started);
+  return batch_answer(c, 201, created, b.inputs, started);
 }
 
 ApiResponse batch_update(ApiContext& c, std::string_view object, const ApiRequest& req) {
@@ -257,7 +257,7 @@ ApiResponse batch_update(ApiContext& c, std::string_view object, const ApiReques
     updated.push_back(&apply_update(c, object, in));
   }
   tx.commit();
-  return batch_answer(200, updated, b.inputs, started);
+  return batch_answer(c, 200, updated, b.inputs, started);
 }
 
 namespace {
@@ -271,13 +271,21 @@ const Record* find_by(ApiContext& c, std::string_view object, const std::string&
     const auto found = c.store.contact_by_email(id);
     return found ? c.store.find(object, *found) : nullptr;
   }
-  for (const auto& [_, r] : c.store.all(object))
-    if (!r.archived && property_value(r, id_property) == id) return &r;
+  if (is_computed_property(object, id_property)) {
+    for (const auto& [_, r] : c.store.all(object))
+      if (!r.archived && property_value(r, id_property) == id) return &r;
+    return nullptr;
+  }
+  // The index holds values lowercased; the match stays exact, and the lowest id wins as before.
+  if (const auto* ids = c.store.ids_with(object, id_property, text::lower_ascii(id)))
+    for (const auto candidate : *ids)
+      if (const Record* r = c.store.find(object, candidate); r && property_value(*r, id_property) == id) return r;
   return nullptr;
 }
 
-ApiResponse read_answer(std::string_view object, const std::vector<const Record*>& found,
-                        const std::vector<std::string>& missing, const std::vector<std::string>& props, std::int64_t now) {
+ApiResponse read_answer(const ApiContext& c, std::string_view object, const std::vector<const Record*>& found,
+                        const std::vector<std::string>& missing, const std::vector<std::string>& props) {
+  const std::int64_t now = c.now_ms();
   JsonOut j;
   j.begin_object().field("status", "COMPLETE").key("results").begin_array();
   for (const Record* r : found) write_record(j, *r, props);
@@ -292,7 +300,7 @@ ApiResponse read_answer(std::string_view object, const std::vector<const Record*
     j.end_array().end_object().end_object().end_array();
   }
   j.field("startedAt", iso_time(now)).field("completedAt", iso_time(now)).end_object();
-  return json_response(missing.empty() ? 200 : 207, j.take());
+  return json_response(c.batch_status(200, !missing.empty()), j.take());
 }
 
 }  // namespace
@@ -318,7 +326,7 @@ ApiResponse batch_read(ApiContext& c, std::string_view object, const ApiRequest&
     if (!r) missing.push_back(id);
     else if (seen.insert(r->id).second) found.push_back(r);
   }
-  return read_answer(object, found, missing, props, c.now_ms());
+  return read_answer(c, object, found, missing, props);
 }
 
 ApiResponse list_objects(ApiContext& c, std::string_view object, const ApiRequest& req) {
@@ -388,7 +396,7 @@ ApiResponse batch_upsert(ApiContext& c, std::string_view object, const ApiReques
   for (auto& in : b.inputs)
     if (!in.error) done.push_back(in.id ? &apply_update(c, object, in) : &apply_create(c, object, in));
   tx.commit();
-  return batch_answer(200, done, b.inputs, started);
+  return batch_answer(c, 200, done, b.inputs, started);
 }
 
 // Archived records leave reads, search and lists, and free a contact's email; unknown ids are

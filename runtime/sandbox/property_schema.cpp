@@ -65,17 +65,39 @@ std::optional<ErrorDetail> check_option(const PropertySpec& p, std::string_view 
 
 }  // namespace
 
-PropertySchema::PropertySchema(std::string object, std::string json) : object_(std::move(object)), json_(std::move(json)) {
+PropertySchema::PropertySchema(std::string object, std::string json) : object_(std::move(object)) {
   simdjson::dom::parser parser;
   simdjson::dom::array results;
-  if (parser.parse(json_).get_object()["results"].get_array().get(results) != simdjson::SUCCESS)
+  if (parser.parse(json).get_object()["results"].get_array().get(results) != simdjson::SUCCESS)
     throw std::runtime_error("sandbox: the " + object_ + " schema is not a properties answer");
-  for (auto p : results) {
-    PropertySpec s = parse_spec(p);
-    if (std::find(group_order_.begin(), group_order_.end(), s.group) == group_order_.end())
-      group_order_.push_back(s.group);
-    properties_.emplace(s.name, std::move(s));
-  }
+  for (auto p : results) insert(p);
+}
+
+void PropertySchema::insert(simdjson::dom::element definition) {
+  PropertySpec s = parse_spec(definition);
+  s.json = simdjson::minify(definition);
+  if (std::find(group_order_.begin(), group_order_.end(), s.group) == group_order_.end()) group_order_.push_back(s.group);
+  if (!properties_.count(s.name)) order_.push_back(s.name);
+  properties_.insert_or_assign(s.name, std::move(s));
+}
+
+void PropertySchema::add(const std::string& definition) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element e;
+  if (parser.parse(definition).get(e) != simdjson::SUCCESS || !e.is_object())
+    throw std::invalid_argument("sandbox: a property definition must be a JSON object");
+  insert(e);
+}
+
+std::string PropertySchema::json() const {
+  std::string out = R"({"results":[)";
+  for (const auto& name : order_) out += properties_.at(name).json + ",";
+  if (!order_.empty()) out.pop_back();
+  return out + "]}";
+}
+
+bool PropertySchema::has_group(std::string_view name) const {
+  return std::find(group_order_.begin(), group_order_.end(), name) != group_order_.end();
 }
 
 const PropertySpec* PropertySchema::find(std::string_view name) const {

@@ -19,6 +19,7 @@ struct PropertySpec {
   std::string group;
   bool read_only = false;
   std::set<std::string, std::less<>> options;  // enumeration values; empty = any
+  std::string json;                            // the definition as GET answers it
 };
 
 class PropertySchema {
@@ -26,18 +27,24 @@ class PropertySchema {
   // object: "contacts" or "companies"; json: the GET /crm/v3/properties/{object} answer.
   PropertySchema(std::string object, std::string json);
 
-  const std::string& json() const { return json_; }
+  // {"results":[…]}: the bundled properties, then the custom ones in the order they were added.
+  std::string json() const;
   std::string groups_json() const;
   const PropertySpec* find(std::string_view name) const;
+  bool has_group(std::string_view name) const;
+  // A custom property: its definition as GET answers it. The caller has validated it.
+  void add(const std::string& definition);
 
   // The first problem with writing value to name, in HubSpot's codes (HUBSPOT-API.md,
   // Properties): PROPERTY_DOESNT_EXIST, INVALID_INTEGER, INVALID_OPTION, READ_ONLY_VALUE, …
   std::optional<ErrorDetail> check(std::string_view name, std::string_view value) const;
 
  private:
+  void insert(simdjson::dom::element definition);
+
   std::string object_;
-  std::string json_;
   std::map<std::string, PropertySpec, std::less<>> properties_;
+  std::vector<std::string> order_;  // names, as served
   std::vector<std::string> group_order_;
 };
 

@@ -21,6 +21,10 @@ std::optional<std::string> property_value(const Record& r, std::string_view name
   return it->second;
 }
 
+bool is_computed_property(std::string_view object, std::string_view name) {
+  return name == "hs_object_id" || name == "createdate" || name == modified_name(object);
+}
+
 std::vector<std::string> default_properties(std::string_view object) {
   if (object == "contacts") return {"createdate", "email", "firstname", "hs_object_id", "lastmodifieddate", "lastname"};
   return {"createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name"};

@@ -14,6 +14,9 @@ namespace hubrules::runtime::sandbox {
 // when for_filter (HubSpot filters dates by milliseconds).
 std::optional<std::string> property_value(const Record& r, std::string_view name, bool for_filter = false);
 
+// hs_object_id and the dates: computed from the record, never among its stored properties.
+bool is_computed_property(std::string_view object, std::string_view name);
+
 // HubSpot's default properties when a read names none.
 std::vector<std::string> default_properties(std::string_view object);
 

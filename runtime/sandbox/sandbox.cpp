@@ -83,6 +83,15 @@ void Sandbox::seed_association(const std::string& contact_id, const std::string&
   impl_->app.store().associate({std::stoll(contact_id), std::stoll(company_id), type_id});
 }
 
+std::string Sandbox::add_property(std::string_view object, const std::string& definition) {
+  std::lock_guard lock(impl_->app.mutex());
+  const std::string name = object_name(object);
+  if (name.empty()) throw std::invalid_argument("sandbox: no object type " + std::string(object));
+  ApiResponse r = impl_->app.create_property(name, definition);
+  if (r.status != 201) throw std::invalid_argument("sandbox: property refused: " + r.body);
+  return std::move(r.body);
+}
+
 SandboxState Sandbox::state() const {
   std::lock_guard lock(impl_->app.mutex());
   SandboxState s;

@@ -35,6 +35,9 @@ struct SandboxOptions {
   // HubSpot after the cut-off dates (HUBSPOT-API.md, API versions): every legacy path
   // (/crm/v3, /crm/v4, /oauth/v1) answers 404; the 2026-03 paths keep working.
   bool legacy_sunset = false;
+  // HubSpot's 2026-09 batch answers (HUBSPOT-API.md, API versions): per-input errors inside the
+  // normal 200/201 body (numErrors, errors[]) instead of a 207.
+  bool batch_errors_in_body = false;
 };
 
 // Injected failures; see Sandbox::inject_faults.
@@ -100,6 +103,10 @@ class Sandbox {
   // Properties are not validated. Returns its id.
   std::string seed_record(std::string_view object, const std::map<std::string, std::string>& properties);
   void seed_association(const std::string& contact_id, const std::string& company_id, int type_id = 279);
+  // A custom property, as POST /crm/v3/properties/{object} creates it (validated the same way);
+  // records may carry it from then on. Returns its definition as HubSpot answers it; throws
+  // std::invalid_argument with HubSpot's error body when the definition is refused.
+  std::string add_property(std::string_view object, const std::string& definition);
   // A race: another client creates this record (fresh, so search does not see it yet) just
   // before the next request to `endpoint` (e.g. "POST /crm/v3/objects/contacts/batch/create").
   void create_before(const std::string& endpoint, std::string_view object, const std::map<std::string, std::string>& properties);
@@ -120,7 +127,7 @@ class Sandbox {
 };
 
 // hubrules sandbox --listen HOST:PORT [--db FILE] [--search-lag-ms N] [--burst-limit N]
-// [--search-rate N] [--fail-rate P] [--seed S] [--token T] [--legacy-sunset]: serves until
+// [--search-rate N] [--fail-rate P] [--seed S] [--token T] [--legacy-sunset] [--batch-errors-in-body]: serves until
 // SIGINT/SIGTERM.
 int run_sandbox(const std::vector<std::string>& args);
 

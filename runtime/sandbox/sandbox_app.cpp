@@ -65,12 +65,16 @@ SandboxApp::SandboxApp(const SandboxOptions& o)
       store_(o.db_path),
       contacts_schema_("contacts", std::string(rules::bundled_schema("contacts"))),
       companies_schema_("companies", std::string(rules::bundled_schema("companies"))),
-      context_{store_, contacts_schema_, companies_schema_, *o.clock, o.search_lag, o.whole_batch_errors},
+      context_{store_, contacts_schema_, companies_schema_, *o.clock, o.search_lag, o.whole_batch_errors,
+                o.batch_errors_in_body},
       oauth_(store_, *o.clock, oauth_settings(o)),
       burst_(o.burst_limit, o.burst_window),
       search_(o.search_rate, Millis(1000)),
       faults_(o.fail_rate, o.seed),
-      legacy_sunset_(o.legacy_sunset) {}
+      legacy_sunset_(o.legacy_sunset) {
+  // The custom properties a --db file holds join the bundled ones.
+  for (const auto& p : store_.custom_properties()) context_.schema(p.object).add(p.definition);
+}
 
 ApiResponse SandboxApp::handle(const ApiRequest& req) {
   std::lock_guard lock(mutex_);
@@ -127,6 +131,10 @@ void SandboxApp::create_before(std::string endpoint, std::string object, Propert
   races_.push_back({std::move(endpoint), std::move(object), std::move(properties)});
 }
 
+ApiResponse SandboxApp::create_property(std::string_view object, const std::string& definition) {
+  return sandbox::create_property(context_, object, definition);
+}
+
 void SandboxApp::run_races(const std::string& endpoint) {
   for (auto it = races_.begin(); it != races_.end();) {
     if (it->endpoint != endpoint) {
@@ -156,10 +164,12 @@ ApiResponse SandboxApp::dispatch(const ApiRequest& req, const std::vector<std::s
       if (p[5] == "archive") return batch_archive(context_, object, req);
     }
   }
-  if (get && n >= 4 && p[1] == "v3" && p[2] == "properties" && !object_name(p[3]).empty()) {
-    const PropertySchema& schema = context_.schema(object_name(p[3]));
-    if (n == 4) return json_response(200, schema.json());
-    if (n == 5 && p[4] == "groups") return json_response(200, schema.groups_json());
+  if (n >= 4 && p[1] == "v3" && p[2] == "properties" && !object_name(p[3]).empty()) {
+    const std::string object = object_name(p[3]);
+    if (get && n == 4) return list_properties(context_, object);
+    if (get && n == 5 && p[4] == "groups") return json_response(200, context_.schema(object).groups_json());
+    if (get && n == 5) return get_property(context_, object, p[4]);
+    if (post && n == 4) return create_property(object, req.body);
   }
   if (post && n == 7 && p[1] == "v4" && p[2] == "associations" && p[5] == "batch") {
     const std::string from = object_name(p[3]), to = object_name(p[4]);

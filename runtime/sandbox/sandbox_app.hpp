@@ -27,6 +27,8 @@ class SandboxApp {
   SandboxStats& stats() { return stats_; }
   // Another client writes this record just before the next request to `endpoint` is handled.
   void create_before(std::string endpoint, std::string object, Properties properties);
+  // POST /crm/v3/properties/{object} without HTTP; object is "contacts" or "companies".
+  ApiResponse create_property(std::string_view object, const std::string& definition);
 
  private:
   ApiResponse handle_oauth(const ApiRequest& req, const std::vector<std::string_view>& parts);

@@ -32,6 +32,12 @@ CREATE TABLE IF NOT EXISTS tokens (
   revoked INTEGER NOT NULL,
   challenge TEXT NOT NULL DEFAULT '',
   scopes TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS properties (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  object TEXT NOT NULL,
+  name TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  UNIQUE (object, name));
 )";
 
 Properties parse_properties(const std::string& json) {
@@ -102,16 +108,20 @@ void Store::load() {
   while (objects.step()) {
     Record r{objects.integer(0), objects.text(1), parse_properties(objects.text(2)), objects.integer(3),
              objects.integer(4), objects.integer(5) != 0};
-    index_email(r);
+    index(r);
     table(r.object).emplace(r.id, std::move(r));
   }
   sqlite::Statement assoc = statement("SELECT contact_id, company_id, type_id FROM associations");
-  while (assoc.step())
+  while (assoc.step()) {
     associations_.push_back({assoc.integer(0), assoc.integer(1), static_cast<int>(assoc.integer(2))});
+    association_keys_.emplace(assoc.integer(0), assoc.integer(1), static_cast<int>(assoc.integer(2)));
+  }
   sqlite::Statement toks = statement("SELECT token, kind, link, expires_at, revoked, challenge, scopes FROM tokens");
   while (toks.step())
     tokens_[toks.text(0)] = {toks.text(0),         toks.text(1), toks.text(2), toks.integer(3),
                              toks.integer(4) != 0, toks.text(5), toks.text(6)};
+  sqlite::Statement props = statement("SELECT object, name, definition FROM properties ORDER BY seq");
+  while (props.step()) properties_.push_back({props.text(0), props.text(1), props.text(2)});
 }
 
 std::map<std::int64_t, Record>& Store::table(std::string_view object) {
@@ -122,10 +132,47 @@ const std::map<std::int64_t, Record>& Store::all(std::string_view object) const 
   return object == "contacts" ? contacts_ : companies_;
 }
 
-void Store::index_email(const Record& r) {
-  if (r.object != "contacts" || r.archived) return;
-  const auto it = r.properties.find("email");
-  if (it != r.properties.end() && !it->second.empty()) emails_[text::lower_ascii(it->second)] = r.id;
+// Archived records are left out: they leave search and reads, and free their email.
+void Store::index(const Record& r) {
+  if (r.archived) return;
+  Properties& lowered = indexed_[r.id];
+  for (const auto& [name, value] : r.properties) {
+    if (value.empty()) continue;
+    const std::string key = text::lower_ascii(value);
+    values_[r.object][name][key].insert(r.id);
+    lowered.emplace(name, key);
+  }
+  const auto email = lowered.find("email");
+  if (r.object == "contacts" && email != lowered.end()) emails_[email->second] = r.id;
+}
+
+void Store::unindex(const Record& r) {
+  const auto it = indexed_.find(r.id);
+  if (it == indexed_.end()) return;
+  auto& by_property = values_[r.object];
+  for (const auto& [name, key] : it->second) {
+    ValueIndex& index = by_property[name];
+    const auto ids = index.find(key);
+    if (ids == index.end()) continue;
+    ids->second.erase(r.id);
+    if (ids->second.empty()) index.erase(ids);
+  }
+  const auto email = it->second.find("email");
+  if (r.object == "contacts" && email != it->second.end()) {
+    const auto held = emails_.find(email->second);
+    if (held != emails_.end() && held->second == r.id) emails_.erase(held);
+  }
+  indexed_.erase(it);
+}
+
+const std::set<std::int64_t>* Store::ids_with(std::string_view object, std::string_view property,
+                                              std::string_view lowered) const {
+  const auto by_property = values_.find(object);
+  if (by_property == values_.end()) return nullptr;
+  const auto index = by_property->second.find(property);
+  if (index == by_property->second.end()) return nullptr;
+  const auto ids = index->second.find(lowered);
+  return ids == index->second.end() ? nullptr : &ids->second;
 }
 
 const Record& Store::create(std::string_view object, Properties properties, std::int64_t created_ms,
@@ -133,16 +180,16 @@ const Record& Store::create(std::string_view object, Properties properties, std:
   sqlite::Statement insert = statement("INSERT INTO objects (type, properties, created_at, updated_at) VALUES (?, ?, ?, ?)");
   insert.bind(1, object).bind(2, properties_json(properties)).bind(3, created_ms).bind(4, updated_ms).step();
   Record r{sqlite3_last_insert_rowid(db_.handle()), std::string(object), std::move(properties), created_ms, updated_ms, false};
-  index_email(r);
+  index(r);
   return table(object).emplace(r.id, std::move(r)).first->second;
 }
 
 void Store::save(const Record& r) {
   sqlite::Statement update = statement("UPDATE objects SET properties = ?, updated_at = ?, archived = ? WHERE id = ?");
   update.bind(1, properties_json(r.properties)).bind(2, r.updated_ms).bind(3, r.archived ? 1 : 0).bind(4, r.id).step();
-  // An email changed by update moves in the index; the old one is free again.
-  for (auto it = emails_.begin(); it != emails_.end();) it = it->second == r.id ? emails_.erase(it) : std::next(it);
-  index_email(r);
+  // Changed values move in the indexes; an old email is free again.
+  unindex(r);
+  index(r);
 }
 
 Record* Store::find(std::string_view object, std::int64_t id) {
@@ -158,8 +205,7 @@ std::optional<std::int64_t> Store::contact_by_email(std::string_view email) cons
 }
 
 bool Store::associate(const Association& a) {
-  for (const auto& x : associations_)
-    if (x.contact_id == a.contact_id && x.company_id == a.company_id && x.type_id == a.type_id) return false;
+  if (!association_keys_.emplace(a.contact_id, a.company_id, a.type_id).second) return false;
   sqlite::Statement insert = statement("INSERT INTO associations (contact_id, company_id, type_id) VALUES (?, ?, ?)");
   insert.bind(1, a.contact_id).bind(2, a.company_id).bind(3, std::int64_t{a.type_id}).step();
   associations_.push_back(a);
@@ -185,6 +231,12 @@ std::vector<StoredToken*> Store::tokens_of_kind(std::string_view kind) {
   for (auto& [_, t] : tokens_)
     if (t.kind == kind) out.push_back(&t);
   return out;
+}
+
+void Store::save_property(std::string_view object, std::string_view name, const std::string& definition) {
+  sqlite::Statement insert = statement("INSERT INTO properties (object, name, definition) VALUES (?, ?, ?)");
+  insert.bind(1, object).bind(2, name).bind(3, definition).step();
+  properties_.push_back({std::string(object), std::string(name), definition});
 }
 
 }  // namespace hubrules::runtime::sandbox

@@ -2,6 +2,7 @@
 // AND'ed inside a group, HubSpot's limits, paging by offset, and the search lag.
 #include <algorithm>
 #include <charconv>
+#include <set>
 
 #include "engine/text/ascii_case.hpp"
 #include "runtime/sandbox/api_context.hpp"
@@ -132,6 +133,41 @@ bool matches_groups(const Record& r, const std::vector<FilterGroup>& groups) {
   });
 }
 
+// The ids an EQ or IN filter can match, from the store's index; nullopt when the filter needs
+// every record looked at (another operator, a computed property, a number compared as one).
+std::optional<std::set<std::int64_t>> indexed_ids(Store& store, std::string_view object, const Filter& f) {
+  if (is_computed_property(object, f.property)) return std::nullopt;
+  std::vector<std::string> keys;
+  // EQ compares case-blind text unless both sides are numbers: a value that is no number
+  // matches only records whose lowercased value is its own lowercased.
+  if (f.op == "EQ" && !as_number(f.value)) keys.push_back(text::lower_ascii(f.value));
+  // IN on strings matches records whose lowercased value is one of the values as sent.
+  else if (f.op == "IN" && f.string_typed) keys = f.values;
+  else return std::nullopt;
+  std::set<std::int64_t> ids;
+  for (const auto& key : keys)
+    if (const auto* found = store.ids_with(object, f.property, key)) ids.insert(found->begin(), found->end());
+  return ids;
+}
+
+// The records a search can match, in id order: when every group has an indexed filter, the
+// union over the groups of each group's smallest set; nullopt when every record must be looked
+// at. The filters still run on each candidate, so the answer is the scan's.
+std::optional<std::set<std::int64_t>> candidates(Store& store, std::string_view object,
+                                                 const std::vector<FilterGroup>& groups) {
+  if (groups.empty()) return std::nullopt;
+  std::set<std::int64_t> all;
+  for (const auto& g : groups) {
+    std::optional<std::set<std::int64_t>> smallest;
+    for (const auto& f : g)
+      if (auto ids = indexed_ids(store, object, f); ids && (!smallest || ids->size() < smallest->size()))
+        smallest = std::move(ids);
+    if (!smallest) return std::nullopt;
+    all.insert(smallest->begin(), smallest->end());
+  }
+  return all;
+}
+
 bool matches_query(const Record& r, const std::string& query) {
   if (query.empty()) return true;
   for (const char* p : {"firstname", "lastname", "email", "phone", "company", "name", "domain", "website"})
@@ -198,9 +234,16 @@ ApiResponse search_objects(ApiContext& c, std::string_view object, const ApiRequ
   // "Eventual consistency").
   const std::int64_t indexed_before = c.now_ms() - c.search_lag.count();
   std::vector<const Record*> hits;
-  for (const auto& [_, r] : c.store.all(object))
+  const auto consider = [&](const Record& r) {
     if (!r.archived && r.updated_ms <= indexed_before && matches_groups(r, groups) && matches_query(r, query))
       hits.push_back(&r);
+  };
+  if (const auto ids = candidates(c.store, object, groups)) {
+    for (const auto id : *ids)
+      if (const Record* r = c.store.find(object, id)) consider(*r);
+  } else {
+    for (const auto& [_, r] : c.store.all(object)) consider(r);
+  }
   sort_results(hits, *doc);
   return search_answer(object, hits, after, limit, *doc);
 }

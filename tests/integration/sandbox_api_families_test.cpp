@@ -464,6 +464,11 @@ TEST_CASE("sandbox families: a CRM call without its scope is 403 MISSING_SCOPES;
   const auto schema = call("GET", "/crm/properties/2026-03/companies", "", reader);
   CHECK(schema.status == 403);
   CHECK(has(schema.body, R"("requiredGranularScopes":["crm.schemas.companies.read"])"));
+  const auto definition = call("POST", "/crm/v3/properties/contacts",
+                               R"({"name":"x","label":"X","type":"string","fieldType":"text","groupName":"contactinformation"})",
+                               reader);
+  CHECK(definition.status == 403);
+  CHECK(has(definition.body, R"("requiredGranularScopes":["crm.schemas.contacts.write"])"));
 
   // Without a scope parameter the grant is the product's list; a private-app token may do anything.
   CHECK(call("POST", create, company, access_token_for(s, "")).status == 201);
@@ -618,4 +623,39 @@ TEST_CASE("sandbox families: `hubrules sandbox --legacy-sunset` serves only 2026
   CHECK_FALSE(has(logged, "s3cret"));
   CHECK_FALSE(has(logged, verifier));
   CHECK_FALSE(has(logged, "sbx-"));
+}
+
+TEST_CASE("sandbox families: a custom property made on `hubrules sandbox` is pulled, and rules mapping it check",
+          "[sandbox]") {
+  hubrules::testing::TempDir dir;
+  SandboxProcess process({"--listen", "127.0.0.1:0"}, dir.file("sandbox.log").string());
+  const std::string url = process.base_url();
+  REQUIRE(url.rfind("http://127.0.0.1:", 0) == 0);
+  http::HttpClientOptions options;
+  options.base_url = url;
+  http::HttpClient client(options);
+  http::HttpRequest create;
+  create.method = "POST";
+  create.target = "/crm/v3/properties/contacts";
+  create.body = R"({"name":"favourite_food","label":"好きな食べ物","type":"string","fieldType":"text",)"
+                R"("groupName":"contactinformation"})";
+  create.headers = {{"Authorization", "Bearer pat-x"}, {"Content-Type", "application/json"}};
+  REQUIRE(client.send(create).status == 201);
+
+  // The golden rule file maps favourite_food, which the bundled schema does not know.
+  const std::string rules = "tests/golden/diagnostics/E200-unknown-property.rules";
+  const auto bundled = hubrules::testing::run_hubrules("check " + rules);
+  CHECK(bundled.status != 0);
+  CHECK(has(bundled.output, "error[E200]: unknown contacts property `favourite_food`"));
+
+  const std::string schema = dir.file("schema").string();
+  const auto pulled = hubrules::testing::run_hubrules("schema pull '" + schema + "' --token pat-x --hubspot-url " + url +
+                                                      " --state '" + dir.file("state.db").string() + "'");
+  INFO(pulled.output);
+  REQUIRE(pulled.status == 0);
+  CHECK(has(hubrules::testing::read_file(schema + "/contacts.json"), R"("name":"favourite_food")"));
+  const auto checked = hubrules::testing::run_hubrules("check " + rules + " --schema '" + schema + "'");
+  INFO(checked.output);
+  CHECK(checked.status == 0);
+  CHECK(has(checked.output, "ok — contacts: 2 properties"));
 }
