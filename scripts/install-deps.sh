@@ -9,6 +9,11 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# The node_client test runs HubSpot's Node client, which needs Node 18 or newer (Debian 12's
+# nodejs). A node or npm already on PATH, from Debian or not, is left alone.
+for tool in node npm; do
+  command -v "$tool" >/dev/null || missing+=("$([[ $tool == node ]] && echo nodejs || echo npm)")
+done
 if ((${#missing[@]} == 0)); then
   exit 0
 fi

@@ -37,13 +37,15 @@ std::string form_url_encode(std::string_view text) {
   return out;
 }
 
-std::string form_url_decode(std::string_view text) {
+namespace {
+
+std::string decode(std::string_view text, bool plus_is_space) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
     const bool escape =
         text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0;
-    if (text[i] == '+') {
+    if (plus_is_space && text[i] == '+') {
       out += ' ';
     } else if (escape) {
       out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
@@ -54,6 +56,12 @@ std::string form_url_decode(std::string_view text) {
   }
   return out;
 }
+
+}  // namespace
+
+std::string form_url_decode(std::string_view text) { return decode(text, true); }
+
+std::string percent_decode(std::string_view text) { return decode(text, false); }
 
 std::string form_body(const std::vector<std::pair<std::string, std::string>>& fields) {
   std::string out;
@@ -66,8 +74,8 @@ std::string form_body(const std::vector<std::pair<std::string, std::string>>& fi
   return out;
 }
 
-std::map<std::string, std::string> parse_form(std::string_view text) {
-  std::map<std::string, std::string> out;
+std::vector<std::pair<std::string, std::string>> parse_form_fields(std::string_view text) {
+  std::vector<std::pair<std::string, std::string>> out;
   std::size_t start = 0;
   while (start < text.size()) {
     const std::size_t end = std::min(text.find('&', start), text.size());
@@ -75,10 +83,16 @@ std::map<std::string, std::string> parse_form(std::string_view text) {
     const std::size_t eq = pair.find('=');
     if (!pair.empty()) {
       const std::string value = eq == std::string_view::npos ? std::string() : form_url_decode(pair.substr(eq + 1));
-      out.emplace(form_url_decode(pair.substr(0, eq)), value);
+      out.emplace_back(form_url_decode(pair.substr(0, eq)), value);
     }
     start = end + 1;
   }
+  return out;
+}
+
+std::map<std::string, std::string> parse_form(std::string_view text) {
+  std::map<std::string, std::string> out;
+  for (auto& [name, value] : parse_form_fields(text)) out.emplace(std::move(name), std::move(value));
   return out;
 }
 

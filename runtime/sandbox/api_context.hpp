@@ -2,6 +2,8 @@
 // What the endpoint handlers work on, and the handlers themselves. Each handler runs under the
 // sandbox's lock, after authentication and rate limiting (sandbox_app.cpp).
 #include <cstdint>
+#include <map>
+#include <string>
 #include <string_view>
 
 #include "runtime/base/clock.hpp"
@@ -44,6 +46,9 @@ ApiResponse batch_upsert(ApiContext& c, std::string_view object, const ApiReques
 ApiResponse batch_archive(ApiContext& c, std::string_view object, const ApiRequest& req);
 ApiResponse list_objects(ApiContext& c, std::string_view object, const ApiRequest& req);
 ApiResponse get_object(ApiContext& c, std::string_view object, std::string_view id, const ApiRequest& req);
+// A live record by id, or by id_property (email for contacts, any property otherwise); nullptr
+// when there is none.
+const Record* find_record(ApiContext& c, std::string_view object, const std::string& id_property, const std::string& id);
 
 // properties_api.cpp
 ApiResponse list_properties(ApiContext& c, std::string_view object);
@@ -59,6 +64,10 @@ ApiResponse associations_batch_create(ApiContext& c, std::string_view from, std:
 ApiResponse associations_associate_default(ApiContext& c, std::string_view from, std::string_view to,
                                            const ApiRequest& req);
 ApiResponse associations_batch_read(ApiContext& c, std::string_view from, std::string_view to, const ApiRequest& req);
+// The records associated with record id of type from, by id, with their types as seen from it.
+std::map<std::int64_t, std::vector<int>> associated_records(const Store& store, std::string_view from, std::int64_t id);
+// "associationTypes":[{category,typeId,label}] for the types of one associated record.
+void write_association_types(JsonOut& j, const std::vector<int>& types);
 
 // Contact→company type ids 279 (unlabelled) and 1 (primary); company→contact 280 and 2
 // (HUBSPOT-API.md, Associations). Stored contact-side; 0 when the type does not fit the

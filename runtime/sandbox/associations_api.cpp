@@ -92,6 +92,26 @@ int contact_side_type(std::string_view from, int type_id) {
 
 int company_side_type(int contact_type) { return contact_type == 1 ? 2 : 280; }
 
+std::map<std::int64_t, std::vector<int>> associated_records(const Store& store, std::string_view from, std::int64_t id) {
+  const bool contact_first = from == "contacts";
+  std::map<std::int64_t, std::vector<int>> targets;
+  for (const auto& a : store.associations())
+    if ((contact_first ? a.contact_id : a.company_id) == id)
+      targets[contact_first ? a.company_id : a.contact_id].push_back(contact_first ? a.type_id : company_side_type(a.type_id));
+  return targets;
+}
+
+void write_association_types(JsonOut& j, const std::vector<int>& types) {
+  j.key("associationTypes").begin_array();
+  for (int t : types) {
+    j.begin_object().field("category", "HUBSPOT_DEFINED").field("typeId", t);
+    if (t == 1 || t == 2) j.field("label", "Primary");
+    else j.key("label").null();
+    j.end_object();
+  }
+  j.end_array();
+}
+
 ApiResponse associations_batch_create(ApiContext& c, std::string_view from, std::string_view to, const ApiRequest& req) {
   if (auto bad = check_objects(from, to)) return std::move(*bad);
   dom::parser parser;
@@ -155,25 +175,15 @@ ApiResponse associations_batch_read(ApiContext& c, std::string_view from, std::s
   std::optional<ApiResponse> error;
   const auto inputs = read_inputs(parser, req, error);
   if (!inputs) return std::move(*error);
-  const bool contact_first = from == "contacts";
   JsonOut j;
   j.begin_object().field("status", "COMPLETE").key("results").begin_array();
   for (auto in : *inputs) {
     const auto id = parse_id(id_text(in).value_or("")).value_or(0);
     j.begin_object().key("from").begin_object().field("id", std::to_string(id)).end_object().key("to").begin_array();
-    std::map<std::int64_t, std::vector<int>> targets;
-    for (const auto& a : c.store.associations())
-      if ((contact_first ? a.contact_id : a.company_id) == id)
-        targets[contact_first ? a.company_id : a.contact_id].push_back(contact_first ? a.type_id : company_side_type(a.type_id));
-    for (const auto& [target, types] : targets) {
-      j.begin_object().field("toObjectId", target).key("associationTypes").begin_array();
-      for (int t : types) {
-        j.begin_object().field("category", "HUBSPOT_DEFINED").field("typeId", t);
-        if (t == 1 || t == 2) j.field("label", "Primary");
-        else j.key("label").null();
-        j.end_object();
-      }
-      j.end_array().end_object();
+    for (const auto& [target, types] : associated_records(c.store, from, id)) {
+      j.begin_object().field("toObjectId", target);
+      write_association_types(j, types);
+      j.end_object();
     }
     j.end_array().end_object();
   }

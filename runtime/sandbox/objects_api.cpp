@@ -305,6 +305,10 @@ ApiResponse read_answer(const ApiContext& c, std::string_view object, const std:
 
 }  // namespace
 
+const Record* find_record(ApiContext& c, std::string_view object, const std::string& id_property, const std::string& id) {
+  return find_by(c, object, id_property, id);
+}
+
 // Batch read is consistent: it sees records created a moment ago (HUBSPOT-API.md, Records).
 ApiResponse batch_read(ApiContext& c, std::string_view object, const ApiRequest& req) {
   dom::parser parser;
@@ -329,22 +333,36 @@ ApiResponse batch_read(ApiContext& c, std::string_view object, const ApiRequest&
   return read_answer(c, object, found, missing, props);
 }
 
+namespace {
+
+// ?archived=true asks for archived records only (HUBSPOT-API.md, Records: archived records leave
+// the ordinary reads).
+const Record* archived_record(ApiContext& c, std::string_view object, std::string_view id) {
+  const auto& records = c.store.all(object);
+  const auto it = records.find(parse_id(id).value_or(0));
+  return it != records.end() && it->second.archived ? &it->second : nullptr;
+}
+
+}  // namespace
+
+// ?archived=true lists the archived records instead of the live ones.
 ApiResponse list_objects(ApiContext& c, std::string_view object, const ApiRequest& req) {
   const auto q = [&](const char* k) { const auto it = req.query.find(k); return it == req.query.end() ? std::string() : it->second; };
   const auto limit = parse_id(q("limit")).value_or(10);
   if (limit < 1 || limit > 100) return error_response(400, "VALIDATION_ERROR", "limit must be between 1 and 100");
   const auto after = parse_id(q("after")).value_or(0);
   const auto props = requested_properties(object, split_commas(q("properties")));
+  const bool archived = q("archived") == "true";
   JsonOut j;
   j.begin_object().key("results").begin_array();
   std::int64_t count = 0, next = 0;
   for (auto it = c.store.all(object).lower_bound(after); it != c.store.all(object).end(); ++it) {
-    if (it->second.archived) continue;
+    if (it->second.archived != archived) continue;
     if (count == limit) {
       next = it->first;
       break;
     }
-    write_record(j, it->second, props);
+    write_record(j, it->second, props, split_commas(q("propertiesWithHistory")));
     ++count;
   }
   j.end_array();
@@ -359,11 +377,16 @@ ApiResponse list_objects(ApiContext& c, std::string_view object, const ApiReques
 
 ApiResponse get_object(ApiContext& c, std::string_view object, std::string_view id, const ApiRequest& req) {
   const auto idp = req.query.find("idProperty");
-  const Record* r = find_by(c, object, idp == req.query.end() ? std::string() : idp->second, std::string(id));
+  const auto archived = req.query.find("archived");
+  const Record* r = archived != req.query.end() && archived->second == "true"
+                        ? archived_record(c, object, id)
+                        : find_by(c, object, idp == req.query.end() ? std::string() : idp->second, std::string(id));
   if (!r) return error_response(404, "OBJECT_NOT_FOUND", "resource not found");
   const auto pq = req.query.find("properties");
+  const auto hq = req.query.find("propertiesWithHistory");
   JsonOut j;
-  write_record(j, *r, requested_properties(object, split_commas(pq == req.query.end() ? std::string() : pq->second)));
+  write_record(j, *r, requested_properties(object, split_commas(pq == req.query.end() ? std::string() : pq->second)),
+               split_commas(hq == req.query.end() ? std::string() : hq->second));
   return json_response(200, j.take());
 }
 

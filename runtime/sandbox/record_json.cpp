@@ -40,7 +40,21 @@ std::vector<std::string> requested_properties(std::string_view object, const std
   return out;
 }
 
-void write_record(JsonOut& j, const Record& r, const std::optional<std::vector<std::string>>& wanted) {
+namespace {
+void write_history(JsonOut& j, const Record& r, const std::vector<std::string>& history) {
+  j.key("propertiesWithHistory").begin_object();
+  for (const auto& name : history) {
+    j.key(name).begin_array();
+    if (const auto v = property_value(r, name))
+      j.begin_object().field("value", *v).field("timestamp", iso_time(r.updated_ms)).field("sourceType", "API").end_object();
+    j.end_array();
+  }
+  j.end_object();
+}
+}  // namespace
+
+void write_record(JsonOut& j, const Record& r, const std::optional<std::vector<std::string>>& wanted,
+                  const std::vector<std::string>& history) {
   j.begin_object().field("id", std::to_string(r.id)).key("properties").begin_object();
   if (wanted) {
     for (const auto& name : *wanted) {
@@ -55,6 +69,7 @@ void write_record(JsonOut& j, const Record& r, const std::optional<std::vector<s
     for (const auto& [k, v] : all) j.field(k, v);
   }
   j.end_object();
+  if (!history.empty()) write_history(j, r, history);
   j.field("createdAt", iso_time(r.created_ms)).field("updatedAt", iso_time(r.updated_ms)).field("archived", r.archived);
   j.end_object();
 }

@@ -21,8 +21,11 @@ bool is_computed_property(std::string_view object, std::string_view name);
 std::vector<std::string> default_properties(std::string_view object);
 
 // wanted: the properties to show, each shown as null when unset; nullopt shows every set
-// property plus the computed ones (what create and update answer).
-void write_record(JsonOut& j, const Record& r, const std::optional<std::vector<std::string>>& wanted);
+// property plus the computed ones (what create and update answer). history: the properties asked
+// for as propertiesWithHistory; the sandbox keeps no older values, so each history is the current
+// value stamped with the record's last update.
+void write_record(JsonOut& j, const Record& r, const std::optional<std::vector<std::string>>& wanted,
+                  const std::vector<std::string>& history = {});
 
 // The "properties" array of a read request, or the defaults.
 std::vector<std::string> requested_properties(std::string_view object, const std::vector<std::string>& asked);

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "rules/bundled_data.hpp"
+#include "runtime/sandbox/single_object_api.hpp"
 
 namespace hubrules::runtime::sandbox {
 
@@ -178,6 +179,7 @@ ApiResponse SandboxApp::dispatch(const ApiRequest& req, const std::vector<std::s
   }
   if (post && n == 8 && p[1] == "v4" && p[2] == "associations" && p[6] == "associate" && p[7] == "default")
     return associations_associate_default(context_, object_name(p[3]), object_name(p[4]), req);
+  if (auto single = dispatch_single_object(context_, req, p)) return std::move(*single);
   return not_found(req);
 }
 

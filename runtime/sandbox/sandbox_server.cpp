@@ -28,13 +28,25 @@ constexpr std::uint64_t body_limit = 16 * 1024 * 1024;
 
 std::string text(boost::beast::string_view s) { return std::string(s.data(), s.size()); }
 
+// HubSpot takes a list parameter either way, "properties=a,b" or "properties=a&properties=b"
+// (HubSpot's own SDKs send the second); the handlers read the first.
+std::map<std::string, std::string> parse_query(std::string_view query) {
+  std::map<std::string, std::string> out;
+  for (auto& [name, value] : runtime::http::parse_form_fields(query)) {
+    const auto [it, added] = out.emplace(name, value);
+    if (!added) it->second += "," + value;
+  }
+  return out;
+}
+
 ApiRequest to_api(const http::request<http::string_body>& req) {
   ApiRequest r;
   r.method = text(req.method_string());
   const std::string target = text(req.target());
   const std::size_t q = target.find('?');
-  r.path = target.substr(0, q);
-  if (q != std::string::npos) r.query = runtime::http::parse_form(std::string_view(target).substr(q + 1));
+  // HubSpot's SDKs escape path segments (an email named by idProperty: ann%40example.com).
+  r.path = runtime::http::percent_decode(std::string_view(target).substr(0, q));
+  if (q != std::string::npos) r.query = parse_query(std::string_view(target).substr(q + 1));
   r.authorization = text(req[http::field::authorization]);
   r.content_type = text(req[http::field::content_type]);
   r.body = req.body();
