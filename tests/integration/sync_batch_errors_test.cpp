@@ -25,7 +25,7 @@ http::HttpResponse post(SyncHarness& h, const std::string& target, const std::st
 // A batch create of two good companies around one with an unknown property, each with a
 // trace id, sent as is: the status and body the sandbox answers.
 http::HttpResponse mixed_company_batch(SyncHarness& h) {
-  return post(h, "/crm/v3/objects/companies/batch/create",
+  return post(h, "/crm/objects/2026-03/companies/batch/create",
               R"({"inputs":[{"properties":{"name":"Raw A"},"objectWriteTraceId":"r1"},)"
               R"({"properties":{"name":"Raw B","nosuchproperty":"x"},"objectWriteTraceId":"r2"},)"
               R"({"properties":{"name":"Raw C"},"objectWriteTraceId":"r3"}]})");
@@ -88,12 +88,12 @@ TEST_CASE("sandbox: with batch_errors_in_body read, update and associations answ
   CHECK(read.status == 200);
   CHECK(has(read, R"("category":"OBJECT_NOT_FOUND")"));
   CHECK(has(read, R"("ids":["zz@alpha.jp"])"));
-  const auto update = post(h, "/crm/v3/objects/contacts/batch/update",
+  const auto update = post(h, "/crm/objects/2026-03/contacts/batch/update",
                            R"({"inputs":[{"id":")" + id + R"(","properties":{"firstname":"A"},"objectWriteTraceId":"u1"},)" +
                                R"({"id":"999999","properties":{"firstname":"B"},"objectWriteTraceId":"u2"}]})");
   CHECK(update.status == 200);
   CHECK(has(update, R"("numErrors":1)"));
-  const auto link = post(h, "/crm/v4/associations/contacts/companies/batch/create",
+  const auto link = post(h, "/crm/associations/2026-03/contacts/companies/batch/create",
                          R"({"inputs":[{"from":{"id":")" + id +
                              R"("},"to":{"id":"999999"},"types":[{"associationCategory":"HUBSPOT_DEFINED","associationTypeId":279}]}]})");
   CHECK(link.status == 201);

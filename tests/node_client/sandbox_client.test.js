@@ -258,7 +258,7 @@ describe('OAuth', () => {
   async function authorizationCode() {
     const url = new URL('/oauth/authorize', basePath);
     url.search = new URLSearchParams({ client_id: CLIENT_ID, redirect_uri: REDIRECT_URI, state: 'st-42',
-                                       scope: 'crm.objects.contacts.read crm.objects.contacts.write' }).toString();
+                                       scope: 'crm.objects.contacts.read crm.objects.companies.read' }).toString();
     const answer = await fetch(url, { redirect: 'manual' });
     assert.equal(answer.status, 302);
     const location = new URL(answer.headers.get('location'));
@@ -280,6 +280,8 @@ describe('OAuth', () => {
     const asApp = new hubspot.Client({ accessToken: granted.accessToken, basePath });
     const page = await asApp.crm.contacts.basicApi.getPage(1);
     assert.ok(Array.isArray(page.results));
+    // Only what the authorize request asked for is granted: no write scope, so no create.
+    assert.equal(await statusOf(() => asApp.crm.contacts.basicApi.create({ properties: { email: 'no@scope.jp' } })), 403);
 
     const refreshed = await tokens.create('refresh_token', undefined, undefined, CLIENT_ID, CLIENT_SECRET,
                                           granted.refreshToken);
