@@ -39,9 +39,31 @@ Millis RateLimiter::wait_locked(const Window& w, TimePoint now) const {
   return wait;
 }
 
+// HubSpot's window rolls as ours does: a grant of ours that HubSpot had counted when it last
+// said what was left gives that slot back when it leaves our window.
+std::size_t RateLimiter::counted_grants_expired(TimePoint now) const {
+  std::size_t n = 0;
+  for (const TimePoint g : burst_.grants) {
+    if (g > server_seen_at_ || g + burst_.length > now) break;
+    ++n;
+  }
+  return n;
+}
+
+void RateLimiter::prune_burst(TimePoint now) {
+  const std::size_t freed = counted_grants_expired(now);
+  if (server_remaining_ >= 0) server_remaining_ += static_cast<long>(freed);
+  prune(burst_, now);
+}
+
 Millis RateLimiter::server_wait_locked(TimePoint now) const {
-  if (server_remaining_ != 0) return Millis{0};
-  return until(server_reset_, now);
+  if (server_remaining_ != 0 || counted_grants_expired(now) > 0) return Millis{0};
+  // Nothing left: until our oldest counted grant leaves the window, or at the latest one whole
+  // interval after HubSpot said so (other apps may be what spent the budget).
+  Millis wait = until(server_reset_, now);
+  if (!burst_.grants.empty() && burst_.grants.front() <= server_seen_at_)
+    wait = std::min(wait, until(burst_.grants.front() + burst_.length, now));
+  return wait;
 }
 
 Millis RateLimiter::wait_locked(LimitKind kind, TimePoint now) const {
@@ -60,7 +82,7 @@ TimePoint RateLimiter::acquire(LimitKind kind) {
     {
       std::lock_guard lock(mutex_);
       auto now = clock_.now();
-      prune(burst_, now);
+      prune_burst(now);
       prune(search_, now);
       wait = wait_locked(kind, now);
       if (wait == Millis{0}) {
@@ -83,6 +105,7 @@ void RateLimiter::observe(const HttpResponse& response) {
   if (const auto max = header_number(response, "X-HubSpot-RateLimit-Max")) adopt_portal_limit(*max, interval);
   auto now = clock_.now();
   server_remaining_ = *remaining;
+  server_seen_at_ = now;
   // A rolling window frees its oldest slot within one interval at most: waiting the whole
   // interval when HubSpot says nothing is left is the safe bound.
   server_reset_ = now + (interval ? Millis{*interval} : burst_.length);

@@ -64,6 +64,8 @@ class RateLimiter {
   Millis wait_locked(const Window& w, TimePoint now) const;
   Millis wait_locked(LimitKind kind, TimePoint now) const;
   Millis server_wait_locked(TimePoint now) const;
+  std::size_t counted_grants_expired(TimePoint now) const;
+  void prune_burst(TimePoint now);
   void prune(Window& w, TimePoint now) const;
   void adopt_portal_limit(long max, std::optional<long> interval_ms);
   Window& window(LimitKind kind) { return kind == LimitKind::Search ? search_ : burst_; }
@@ -76,6 +78,7 @@ class RateLimiter {
   // HubSpot's own count: calls left until server_reset_ (unknown until a header arrives).
   long server_remaining_ = -1;
   TimePoint server_reset_{};
+  TimePoint server_seen_at_{};  // when HubSpot last said what was left
 };
 
 }  // namespace hubrules::runtime::http

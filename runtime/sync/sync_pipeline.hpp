@@ -1,6 +1,6 @@
 #pragma once
 // `hubrules sync` without its command line: bookings are journaled by event.id, then delivered
-// from the journal in batches of up to 100 — looked up (contacts by batch read on email,
+// from the journal in rounds of up to 200 bookings — looked up (contacts by batch read on email,
 // companies by search plus the store's memory of companies created here), planned
 // (plan_delivery), created (companies, then contacts with their association inline) — and
 // each booking's outcome is stored with its final state.
@@ -25,7 +25,11 @@
 namespace hubrules::runtime {
 
 struct SyncOptions {
-  std::size_t batch_size = 100;  // HUBSPOT-API.md: at most 100 inputs per batch call
+  // Bookings per round. HubSpot takes at most 100 inputs per batch call, so a round of 200 makes
+  // two batch reads and two creates of each object, but one company search (its domains and
+  // names fit in 4 IN groups of 100, within the 5 a search allows): searches, limited to 5 per
+  // second apart from the burst limit, then never hold a round back before the burst limit does.
+  std::size_t batch_size = 200;
   // How long a created record may stay invisible to search (HUBSPOT-API.md: reports up to
   // ~30 s). An in-doubt company create is looked up only after this.
   Millis search_lag{30'000};

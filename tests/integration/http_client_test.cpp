@@ -520,6 +520,17 @@ TEST_CASE("the limiter keeps each rolling window", "[http]") {
     limiter.acquire(LimitKind::Burst);
     CHECK(elapsed(clock, start) == 10s);
   }
+  SECTION("HubSpot's count rolls with our own calls: a slot comes back when our oldest call leaves") {
+    limiter.acquire(LimitKind::Burst);
+    clock.advance(2s);
+    limiter.acquire(LimitKind::Burst);
+    HttpResponse res{200, {{"X-HubSpot-RateLimit-Remaining", "0"}, {"X-HubSpot-RateLimit-Interval-Milliseconds", "10000"}}, {}};
+    limiter.observe(res);
+    CHECK(limiter.wait_time(LimitKind::Burst) == 8s);  // the first call leaves at 10 s, not 2 s + 10 s
+    limiter.acquire(LimitKind::Burst);
+    CHECK(elapsed(clock, start) == 10s);
+    CHECK(limiter.wait_time(LimitKind::Burst) == 2s);  // the slot of the call at 2 s, next
+  }
   SECTION("pause holds callers after a 429") {
     limiter.pause(LimitKind::Search, 1s);
     CHECK(limiter.wait_time(LimitKind::Burst) == 0ms);
