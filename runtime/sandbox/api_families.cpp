@@ -1,5 +1,7 @@
 #include "runtime/sandbox/api_families.hpp"
 
+#include "runtime/base/split.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -36,16 +38,7 @@ std::string_view legacy_version(std::string_view resource, const std::vector<std
 
 }  // namespace
 
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  while (start < path.size()) {
-    const std::size_t end = std::min(path.find('/', start), path.size());
-    if (end > start) out.push_back(path.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
+std::vector<std::string_view> split_path(std::string_view path) { return split_nonempty(path, '/'); }
 
 std::string_view family_name(ApiFamily family) {
   switch (family) {

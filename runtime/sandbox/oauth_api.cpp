@@ -1,5 +1,7 @@
 #include "runtime/sandbox/oauth_api.hpp"
 
+#include "runtime/base/split.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <random>
@@ -16,12 +18,7 @@ using Form = std::map<std::string, std::string>;
 
 std::vector<std::string> split_scopes(std::string_view text) {
   std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    const std::size_t end = std::min(text.find(' ', start), text.size());
-    if (end > start) out.emplace_back(text.substr(start, end - start));
-    start = end + 1;
-  }
+  for (const auto scope : split_nonempty(text, ' ')) out.emplace_back(scope);
   return out;
 }
 

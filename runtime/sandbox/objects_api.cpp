@@ -6,6 +6,7 @@
 #include <set>
 
 #include "engine/text/ascii_case.hpp"
+#include "runtime/base/split.hpp"
 #include "runtime/sandbox/api_context.hpp"
 #include "runtime/sandbox/record_json.hpp"
 
@@ -177,12 +178,7 @@ ApiResponse batch_answer(const ApiContext& c, int ok_status, const std::vector<c
 
 std::vector<std::string> split_commas(const std::string& s) {
   std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start < s.size()) {
-    const std::size_t end = std::min(s.find(',', start), s.size());
-    if (end > start) out.push_back(s.substr(start, end - start));
-    start = end + 1;
-  }
+  for (const auto piece : split_nonempty(s, ',')) out.emplace_back(piece);
   return out;
 }
 

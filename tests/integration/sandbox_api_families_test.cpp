@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "tests/integration/sandbox_answer.hpp"
 #include "runtime/http/form_encoding.hpp"
 #include "runtime/http/http_client.hpp"
 #include "runtime/sandbox/api_families.hpp"
@@ -34,19 +35,8 @@ using hubrules::runtime::Sandbox;
 using hubrules::runtime::SandboxFault;
 using hubrules::runtime::SandboxOptions;
 
-// One answer, with the bits that differ between any two runs (correlation ids) blanked out.
-struct Answer {
-  int status = 0;
-  std::string body;
-  bool operator==(const Answer& o) const { return status == o.status && body == o.body; }
-};
-
-std::ostream& operator<<(std::ostream& os, const Answer& a) { return os << a.status << " " << a.body; }
-
-std::string without_correlation_ids(const std::string& body) {
-  static const std::regex id(R"("correlationId":"[^"]*")");
-  return std::regex_replace(body, id, R"("correlationId":"…")");
-}
+using hubrules::testing::Answer;
+using hubrules::testing::without_correlation_ids;
 
 // A running sandbox with a manual clock and generous limits, and a keep-alive client to it.
 struct Running {

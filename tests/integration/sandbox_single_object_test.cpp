@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "tests/integration/sandbox_answer.hpp"
 #include "runtime/http/http_client.hpp"
 #include "runtime/sandbox/sandbox.hpp"
 
@@ -20,19 +21,8 @@ using hubrules::runtime::ManualClock;
 using hubrules::runtime::Sandbox;
 using hubrules::runtime::SandboxOptions;
 
-struct Answer {
-  int status = 0;
-  std::string body;
-  bool operator==(const Answer& o) const { return status == o.status && body == o.body; }
-};
-
-std::ostream& operator<<(std::ostream& os, const Answer& a) { return os << a.status << " " << a.body; }
-
-// Correlation ids differ between any two runs.
-std::string without_correlation_ids(const std::string& body) {
-  static const std::regex id(R"("correlationId":"[^"]*")");
-  return std::regex_replace(body, id, R"("correlationId":"…")");
-}
+using hubrules::testing::Answer;
+using hubrules::testing::without_correlation_ids;
 
 // The paths of one family, so each check runs against both.
 struct Family {
