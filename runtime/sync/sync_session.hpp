@@ -9,9 +9,6 @@
 #include "engine/plan.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/auth/portal_api.hpp"
-#include "runtime/hubspot/api_paths.hpp"
-#include "runtime/hubspot/hubspot_api.hpp"
-#include "runtime/http/rate_limiter.hpp"
 #include "runtime/store/sqlite_state_store.hpp"
 #include "runtime/sync/sync_pipeline.hpp"
 
