@@ -3,6 +3,7 @@
 // or a stored OAuth connection's, refreshed ahead of expiry), the HTTP client, the portal's rate
 // limiter and the calls with their retries, all in one API family. `sync` and `schema pull`
 // build it the same way.
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,7 +31,11 @@ class PortalApi {
   PortalApi(StateStore& store, Clock& clock, const PortalOptions& options);
   ~PortalApi();
 
-  hubspot::AccessTokens& tokens() { return *tokens_; }
+  hubspot::AccessTokens& tokens();
+  // Every HubSpot call (each attempt, after the limiter's wait) first runs `check`: one that
+  // throws stops the call before anything is sent. Delivery sets "this process still holds the
+  // connection's lease"; an empty function removes the check.
+  void guard_sends(std::function<void()> check);
   hubspot::TokenUse& token_use() { return token_use_; }
   hubspot::HubSpotApi& api() { return api_; }
   const hubspot::ApiPaths& paths() const { return paths_; }
@@ -38,7 +43,8 @@ class PortalApi {
   Millis request_timeout() const { return request_timeout_; }
 
  private:
-  std::unique_ptr<hubspot::AccessTokens> tokens_;
+  class GuardedTokens;
+  std::unique_ptr<GuardedTokens> tokens_;
   hubspot::TokenUse token_use_;
   http::HttpClient client_;
   http::RateLimiter limiter_;

@@ -23,16 +23,20 @@ namespace hubrules::runtime {
 
 namespace {
 
+// sysexits.h's EX_TEMPFAIL: a cron job may simply run again later.
+constexpr int kExitConnectionBusy = 75;
+
 std::string usage(bool retry) {
   return std::string("usage: hubrules ") + (retry ? "retry RULES" : "sync RULES [BOOKINGS…|-]") +
          " [--hubspot-url URL] [--hubspot-api 2026-03|v3] [--token T] [--connection ID] [--state FILE]\n"
          "       [--burst-limit N] [--search-rate N] [--search-lag-ms N] [--give-up-after-s N]\n"
          "       [--smtp URL] [--mail-from ADDR] [--mail-to ADDR] [--ca-file PEM] [--schema DIR | --no-portal-schema]\n"
-         "       [--no-progress]";
+         "       [--wait-s N] [--no-progress]";
 }
 
 const std::set<std::string> valued_options = with_portal_options(
-    {"burst-limit", "search-rate", "search-lag-ms", "give-up-after-s", "smtp", "mail-from", "mail-to", "schema"});
+    {"burst-limit", "search-rate", "search-lag-ms", "give-up-after-s", "smtp", "mail-from", "mail-to", "schema",
+     "wait-s"});
 
 SyncSettings settings_from(const CommandLine& cl) {
   SyncSettings s;
@@ -49,6 +53,7 @@ SyncSettings settings_from(const CommandLine& cl) {
   s.mail_from = cl.value("mail-from").value_or(s.mail_from);
   if (auto to = cl.value("mail-to")) s.mail_to = {*to};
   s.pipeline.progress = !cl.flag("no-progress") && ::isatty(STDERR_FILENO);
+  s.wait_for_lease = Millis(1000 * cl.number("wait-s", 0, 0, 86'400));
   return s;
 }
 
@@ -106,7 +111,13 @@ int run_delivery(const Args& args, bool retry) {
   SyncSession session(rules.compilation.plan, settings);
   if (retry) spdlog::info("{} failed bookings are pending again", session.requeue_failed());
   read_bookings(session, {cl.positionals().begin() + 1, cl.positionals().end()});
-  const SyncCounts counts = session.deliver();
+  SyncCounts counts;
+  try {
+    counts = session.deliver();
+  } catch (const LeaseBusy& busy) {
+    std::cerr << "hubrules " << (retry ? "retry" : "sync") << ": " << busy.what() << "\n";
+    return kExitConnectionBusy;
+  }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << render_summary(counts, seconds) << std::flush;
   return counts.clean() ? 0 : 1;

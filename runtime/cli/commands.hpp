@@ -15,6 +15,7 @@ int run_functions(const Args& args);
 int run_sync(const Args& args);
 int run_retry(const Args& args);
 int run_demo(const Args& args);
+int run_serve(const Args& args);
 // runtime/auth/command_connect.cpp
 int run_connect(const Args& args);
 int run_disconnect(const Args& args);

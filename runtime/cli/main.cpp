@@ -27,6 +27,10 @@ usage:
                                               or the connection `hubrules connect` stored)
   hubrules retry RULES [same options as sync]  deliver the failed bookings again
   hubrules demo [RULES] [BOOKINGS]            the whole path on an in-process sandbox
+  hubrules serve --config FILE                the live service: TimeRex webhooks in, HubSpot out
+  hubrules serve RULES --listen HOST:PORT [HubSpot options as sync] [--tls-cert PEM --tls-key PEM]
+                                              one integration (secret: TIMEREX_WEBHOOK_SECRET or
+                                              --webhook-secret-file); see docs/deploy/
   hubrules connect --client-id ID --client-secret S [--port P] [--hubspot-url URL]
                    [--authorize-url URL] [--scopes S] [--admin-email E] [--state FILE] [--no-browser]
   hubrules connect --token T                  (or HUBSPOT_TOKEN) a private app's token

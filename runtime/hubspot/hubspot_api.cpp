@@ -14,6 +14,24 @@ namespace hubrules::runtime::hubspot {
 
 namespace {
 
+// A request's method and path, with the query and the segments that are ids (all digits) left
+// out, so that /metrics has one series per endpoint, not one per record.
+std::string endpoint_of(const http::HttpRequest& request) {
+  std::string_view path = request.target;
+  path = path.substr(0, path.find('?'));
+  std::string endpoint = request.method + " ";
+  std::size_t start = 0;
+  while (start < path.size()) {
+    std::size_t end = path.find('/', start + 1);
+    if (end == std::string_view::npos) end = path.size();
+    const auto segment = path.substr(start, end - start);
+    const bool id = segment.size() > 1 && std::all_of(segment.begin() + 1, segment.end(), [](char c) { return c >= '0' && c <= '9'; });
+    endpoint += id ? std::string("/{id}") : std::string(segment);
+    start = end;
+  }
+  return endpoint;
+}
+
 struct RateLimitBody {
   std::string policy;   // TEN_SECONDLY_ROLLING, SECONDLY, DAILY, or "" when absent
   std::string message;
@@ -132,7 +150,15 @@ http::HttpResponse HubSpotApi::attempt_once(http::HttpRequest& request, const Ca
   if (!token.empty()) request.headers.emplace_back("Authorization", "Bearer " + token);
   ++counters_.calls;
   std::lock_guard lock(send_mutex_);
-  return client_.send(request);
+  if (!observer_) return client_.send(request);
+  try {
+    auto response = client_.send(request);
+    observer_(endpoint_of(request), response.status);
+    return response;
+  } catch (const http::TransportError&) {
+    observer_(endpoint_of(request), 0);
+    throw;
+  }
 }
 
 http::HttpResponse HubSpotApi::send(http::HttpRequest request, CallOptions options) {

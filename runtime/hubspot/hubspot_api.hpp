@@ -84,6 +84,11 @@ class HubSpotApi {
   http::HttpResponse send(http::HttpRequest request, CallOptions options);
 
   const ApiCounters& counters() const { return counters_; }
+  // Told of every attempt's outcome (for /metrics): the request's method and path without query
+  // or ids ("POST /crm/objects/2026-03/contacts/batch/read"), and the status (0: no answer).
+  // Set it before the first call.
+  using Observer = std::function<void(const std::string& endpoint, int status)>;
+  void observe(Observer observer) { observer_ = std::move(observer); }
   const RetryPolicy& policy() const { return policy_; }
 
  private:
@@ -99,6 +104,7 @@ class HubSpotApi {
   TokenProvider token_;
   RetryPolicy policy_;
   ApiCounters counters_;
+  Observer observer_;
   std::mutex send_mutex_;
   std::mutex rng_mutex_;
   std::mt19937_64 rng_;

@@ -128,6 +128,51 @@ CREATE TABLE portal_schemas (
   PRIMARY KEY (connection_id, object)
 );
 )sql"},
+    {6, "integrations, retry delays, leases, dead letters; records created here belong to a connection", R"sql(
+ALTER TABLE bookings ADD COLUMN integration TEXT NOT NULL DEFAULT 'default';
+ALTER TABLE bookings ADD COLUMN retry_at INTEGER;
+CREATE INDEX bookings_pending ON bookings (integration, intake_sequence) WHERE state = 'pending';
+CREATE INDEX bookings_final_with_payload ON bookings (updated_at)
+  WHERE payload <> '' AND state IN ('delivered', 'skipped', 'invalid');
+
+-- Records made before connections were told apart belong to the only connection, if one.
+ALTER TABLE created_companies ADD COLUMN connection_id TEXT NOT NULL DEFAULT '';
+UPDATE created_companies SET connection_id = (SELECT id FROM connections)
+  WHERE (SELECT count(*) FROM connections) = 1;
+DROP INDEX created_companies_by_domain;
+DROP INDEX created_companies_by_name;
+CREATE INDEX created_companies_by_domain ON created_companies (connection_id, domain, created_at);
+CREATE INDEX created_companies_by_name ON created_companies (connection_id, name, created_at);
+
+CREATE TABLE created_contacts_by_connection (
+  connection_id TEXT NOT NULL DEFAULT '',
+  email         TEXT NOT NULL,
+  hubspot_id    TEXT NOT NULL,
+  created_at    INTEGER NOT NULL,
+  PRIMARY KEY (connection_id, email)
+);
+INSERT INTO created_contacts_by_connection (connection_id, email, hubspot_id, created_at)
+  SELECT CASE WHEN (SELECT count(*) FROM connections) = 1 THEN (SELECT id FROM connections) ELSE '' END,
+         email, hubspot_id, created_at FROM created_contacts;
+DROP TABLE created_contacts;
+ALTER TABLE created_contacts_by_connection RENAME TO created_contacts;
+
+CREATE TABLE leases (
+  connection_id TEXT PRIMARY KEY,
+  owner         TEXT NOT NULL,
+  epoch         INTEGER NOT NULL,
+  expires_at    INTEGER NOT NULL
+);
+
+CREATE TABLE dead_letters (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  integration TEXT NOT NULL,
+  body        BLOB NOT NULL,
+  reason      TEXT NOT NULL,
+  received_at INTEGER NOT NULL
+);
+CREATE INDEX dead_letters_by_time ON dead_letters (received_at);
+)sql"},
 };
 
 inline std::span<const Migration> migrations() { return migration_list; }

@@ -100,7 +100,7 @@ Disposition disposition_from_string(std::string_view text) {
 
 #define HUBRULES_BOOKING_COLUMNS                                                                        \
   "event_id, payload, state, reason, coalesce(connection_id, ''), attempts, intake_sequence, received_at, " \
-  "updated_at, last_attempt_at"
+  "updated_at, last_attempt_at, integration, retry_at"
 
 JournaledBooking read_booking(const Statement& row, const std::string& file) {
   JournaledBooking b;
@@ -116,6 +116,8 @@ JournaledBooking read_booking(const Statement& row, const std::string& file) {
   b.received_at = from_millis(row.integer(7));
   b.updated_at = from_millis(row.integer(8));
   b.last_attempt_at = from_millis(row.optional_integer(9));
+  b.integration = row.text(10);
+  b.retry_at = from_millis(row.optional_integer(11));
   return b;
 }
 
@@ -144,7 +146,11 @@ Connection read_connection(const Statement& row) {
 }
 
 CreatedCompany read_company(const Statement& row) {
-  return {row.text(0), row.optional_text(1), row.optional_text(2), from_millis(row.integer(3))};
+  return {row.text(0), row.optional_text(1), row.optional_text(2), from_millis(row.integer(3)), row.text(4)};
+}
+
+Lease read_lease(const Statement& row) {
+  return {row.text(0), row.text(1), row.integer(2), from_millis(row.integer(3))};
 }
 
 }  // namespace
@@ -213,6 +219,9 @@ struct SqliteStateStore::Impl {
   std::int64_t user_version() { return db.pragma_integer("user_version"); }
 
   void configure() {
+    // Only a file without tables can switch: dropped payloads then give their pages back to the
+    // file system (drop_payloads_before); an older file reuses the freed pages instead.
+    if (db.pragma_integer("page_count") == 0) db.exec("PRAGMA auto_vacuum=INCREMENTAL");
     db.exec("PRAGMA foreign_keys=ON");
     db.exec("PRAGMA synchronous=FULL");
     Statement wal(db.handle(), "PRAGMA journal_mode=WAL", db.file());
@@ -299,12 +308,14 @@ void SqliteStateStore::transaction(const std::function<void(StateStore&)>& work)
 
 // ---- (1) intake journal ---------------------------------------------------------------------
 
-bool SqliteStateStore::journal(const std::string& event_id, std::string_view payload, TimePoint received_at) {
+bool SqliteStateStore::journal(const std::string& integration, const std::string& event_id, std::string_view payload,
+                               TimePoint received_at) {
   std::lock_guard lock(impl_->mutex);
   auto q = impl_->use(
-      "INSERT INTO bookings (event_id, payload, state, received_at, updated_at) VALUES (?1, ?2, 'pending', ?3, ?4) "
-      "ON CONFLICT (event_id) DO NOTHING");
-  q->bind(1, event_id).bind(2, payload).bind(3, to_millis(received_at)).bind(4, impl_->now()).run();
+      "INSERT INTO bookings (event_id, payload, state, received_at, updated_at, integration) "
+      "VALUES (?1, ?2, 'pending', ?3, ?4, ?5) ON CONFLICT (event_id) DO NOTHING");
+  q->bind(1, event_id).bind(2, payload).bind(3, to_millis(received_at)).bind(4, impl_->now());
+  q->bind(5, integration).run();
   return impl_->db.changes() == 1;
 }
 
@@ -320,7 +331,7 @@ void SqliteStateStore::set_state(const std::string& event_id, BookingState state
   std::lock_guard lock(impl_->mutex);
   if (state == BookingState::parked) impl_->fail("booking " + event_id + ": parking goes through park()");
   auto q = impl_->use(
-      "UPDATE bookings SET state = ?1, reason = ?2, connection_id = NULL, updated_at = ?3 "
+      "UPDATE bookings SET state = ?1, reason = ?2, connection_id = NULL, retry_at = NULL, updated_at = ?3 "
       "WHERE event_id = ?4 AND (state NOT IN ('delivered', 'skipped', 'invalid') OR state = ?1)");
   q->bind(1, to_string(state)).bind(2, reason).bind(3, impl_->now()).bind(4, event_id).run();
   if (impl_->db.changes() == 0) impl_->fail_unchanged_booking(event_id, to_string(state));
@@ -336,10 +347,19 @@ int SqliteStateStore::record_attempt(const std::string& event_id) {
   return static_cast<int>(q->integer(0));
 }
 
+void SqliteStateStore::retry_later(const std::string& event_id, std::string_view reason, TimePoint at) {
+  std::lock_guard lock(impl_->mutex);
+  auto q = impl_->use(
+      "UPDATE bookings SET state = 'pending', reason = ?1, retry_at = ?2, connection_id = NULL, updated_at = ?3 "
+      "WHERE event_id = ?4 AND state NOT IN ('delivered', 'skipped', 'invalid')");
+  q->bind(1, reason).bind(2, to_millis(at)).bind(3, impl_->now()).bind(4, event_id).run();
+  if (impl_->db.changes() == 0) impl_->fail_unchanged_booking(event_id, "pending");
+}
+
 void SqliteStateStore::park(const std::string& event_id, const std::string& connection_id, std::string_view reason) {
   std::lock_guard lock(impl_->mutex);
   auto q = impl_->use(
-      "UPDATE bookings SET state = 'parked', reason = ?1, connection_id = ?2, updated_at = ?3 "
+      "UPDATE bookings SET state = 'parked', reason = ?1, connection_id = ?2, retry_at = NULL, updated_at = ?3 "
       "WHERE event_id = ?4 AND state NOT IN ('delivered', 'skipped', 'invalid')");
   q->bind(1, reason).bind(2, connection_id).bind(3, impl_->now()).bind(4, event_id).run();
   if (impl_->db.changes() == 0) impl_->fail_unchanged_booking(event_id, "parked");
@@ -358,8 +378,8 @@ std::size_t SqliteStateStore::release_parked(const std::string& connection_id) {
 std::size_t SqliteStateStore::requeue_failed() {
   std::lock_guard lock(impl_->mutex);
   auto q = impl_->use(
-      "UPDATE bookings SET state = 'pending', reason = '', attempts = 0, last_attempt_at = NULL, updated_at = ?1 "
-      "WHERE state = 'failed'");
+      "UPDATE bookings SET state = 'pending', reason = '', attempts = 0, last_attempt_at = NULL, retry_at = NULL, "
+      "updated_at = ?1 WHERE state = 'failed' OR (state = 'pending' AND retry_at IS NOT NULL)");
   q->bind(1, impl_->now()).run();
   return static_cast<std::size_t>(impl_->db.changes());
 }
@@ -370,6 +390,26 @@ std::vector<JournaledBooking> SqliteStateStore::next_pending(std::size_t limit) 
                       " FROM bookings WHERE state = 'pending' ORDER BY intake_sequence LIMIT ?1");
   q->bind(1, static_cast<std::int64_t>(limit));
   return impl_->bookings(q);
+}
+
+std::vector<JournaledBooking> SqliteStateStore::pending_of(const std::string& integration, std::size_t limit,
+                                                            std::optional<TimePoint> due_by) {
+  std::lock_guard lock(impl_->mutex);
+  auto q = impl_->use("SELECT " HUBRULES_BOOKING_COLUMNS
+                      " FROM bookings WHERE state = 'pending' AND integration = ?1 "
+                      "AND (?2 IS NULL OR retry_at IS NULL OR retry_at <= ?2) ORDER BY intake_sequence LIMIT ?3");
+  q->bind(1, integration).bind(2, to_millis(due_by)).bind(3, static_cast<std::int64_t>(limit));
+  return impl_->bookings(q);
+}
+
+std::vector<QueueStats> SqliteStateStore::queue_stats() {
+  std::lock_guard lock(impl_->mutex);
+  auto q = impl_->use(
+      "SELECT integration, count(*), min(received_at) FROM bookings WHERE state = 'pending' GROUP BY integration");
+  std::vector<QueueStats> stats;
+  while (q->step())
+    stats.push_back({q->text(0), static_cast<std::size_t>(q->integer(1)), from_millis(q->optional_integer(2))});
+  return stats;
 }
 
 std::vector<JournaledBooking> SqliteStateStore::failed() {
@@ -438,30 +478,32 @@ std::optional<BookingOutcome> SqliteStateStore::outcome(const std::string& event
 void SqliteStateStore::remember_company(const CreatedCompany& company) {
   std::lock_guard lock(impl_->mutex);
   auto q = impl_->use(
-      "INSERT INTO created_companies (hubspot_id, domain, name, created_at) VALUES (?1, ?2, ?3, ?4) "
+      "INSERT INTO created_companies (hubspot_id, domain, name, created_at, connection_id) VALUES (?1, ?2, ?3, ?4, ?5) "
       "ON CONFLICT (hubspot_id) DO NOTHING");
   q->bind(1, company.hubspot_id)
       .bind(2, stored_key(company.domain))
       .bind(3, stored_key(company.name))
       .bind(4, to_millis(company.created_at))
+      .bind(5, company.connection_id)
       .run();
 }
 
 std::optional<CreatedCompany> SqliteStateStore::find_company(const std::optional<std::string>& domain,
-                                                             const std::optional<std::string>& name) {
+                                                             const std::optional<std::string>& name,
+                                                             const std::string& connection_id) {
   std::lock_guard lock(impl_->mutex);
   if (const auto key = stored_key(domain)) {
     auto q = impl_->use(
-        "SELECT hubspot_id, domain, name, created_at FROM created_companies WHERE domain = ?1 "
-        "ORDER BY created_at, rowid LIMIT 1");
-    q->bind(1, key);
+        "SELECT hubspot_id, domain, name, created_at, connection_id FROM created_companies "
+        "WHERE connection_id = ?2 AND domain = ?1 ORDER BY created_at, rowid LIMIT 1");
+    q->bind(1, key).bind(2, connection_id);
     if (q->step()) return read_company(*q);
   }
   if (const auto key = stored_key(name)) {
     auto q = impl_->use(
-        "SELECT hubspot_id, domain, name, created_at FROM created_companies WHERE name = ?1 "
-        "ORDER BY created_at, rowid LIMIT 1");
-    q->bind(1, key);
+        "SELECT hubspot_id, domain, name, created_at, connection_id FROM created_companies "
+        "WHERE connection_id = ?2 AND name = ?1 ORDER BY created_at, rowid LIMIT 1");
+    q->bind(1, key).bind(2, connection_id);
     if (q->step()) return read_company(*q);
   }
   return std::nullopt;
@@ -470,17 +512,20 @@ std::optional<CreatedCompany> SqliteStateStore::find_company(const std::optional
 void SqliteStateStore::remember_contact(const CreatedContact& contact) {
   std::lock_guard lock(impl_->mutex);
   auto q = impl_->use(
-      "INSERT INTO created_contacts (email, hubspot_id, created_at) VALUES (?1, ?2, ?3) "
-      "ON CONFLICT (email) DO NOTHING");
-  q->bind(1, text::lower_ascii(contact.email)).bind(2, contact.hubspot_id).bind(3, to_millis(contact.created_at)).run();
+      "INSERT INTO created_contacts (email, hubspot_id, created_at, connection_id) VALUES (?1, ?2, ?3, ?4) "
+      "ON CONFLICT (connection_id, email) DO NOTHING");
+  q->bind(1, text::lower_ascii(contact.email)).bind(2, contact.hubspot_id).bind(3, to_millis(contact.created_at));
+  q->bind(4, contact.connection_id).run();
 }
 
-std::optional<CreatedContact> SqliteStateStore::find_contact(const std::string& email) {
+std::optional<CreatedContact> SqliteStateStore::find_contact(const std::string& email, const std::string& connection_id) {
   std::lock_guard lock(impl_->mutex);
-  auto q = impl_->use("SELECT hubspot_id, email, created_at FROM created_contacts WHERE email = ?1");
-  q->bind(1, text::lower_ascii(email));
+  auto q = impl_->use(
+      "SELECT hubspot_id, email, created_at, connection_id FROM created_contacts "
+      "WHERE connection_id = ?2 AND email = ?1");
+  q->bind(1, text::lower_ascii(email)).bind(2, connection_id);
   if (!q->step()) return std::nullopt;
-  return CreatedContact{q->text(0), q->text(1), from_millis(q->integer(2))};
+  return CreatedContact{q->text(0), q->text(1), from_millis(q->integer(2)), q->text(3)};
 }
 
 // ---- (4) in-doubt creates -------------------------------------------------------------------
@@ -526,13 +571,14 @@ void SqliteStateStore::resolve_intent_failed(const std::string& trace_id, std::s
   impl_->run_intent_update(q, trace_id);
 }
 
-std::vector<CreateIntent> SqliteStateStore::unresolved_intents() {
+std::vector<CreateIntent> SqliteStateStore::unresolved_intents(const std::optional<std::string>& integration) {
   std::lock_guard lock(impl_->mutex);
   auto q = impl_->use(
       "SELECT i.trace_id, i.object_type, i.event_id, i.written_at, k.property, k.value, i.associated_company_id "
-      "FROM create_intents i "
+      "FROM create_intents i JOIN bookings b ON b.event_id = i.event_id "
       "LEFT JOIN create_intent_keys k ON k.trace_id = i.trace_id WHERE i.status = 'unresolved' "
-      "ORDER BY i.sequence, k.position");
+      "AND (?1 IS NULL OR b.integration = ?1) ORDER BY i.sequence, k.position");
+  q->bind(1, integration);
   std::vector<CreateIntent> intents;
   while (q->step()) {
     if (intents.empty() || intents.back().trace_id != q->text(0)) {
@@ -681,6 +727,117 @@ void SqliteStateStore::forget_portal_schema(const std::string& connection_id) {
   std::lock_guard lock(impl_->mutex);
   auto q = impl_->use("DELETE FROM portal_schemas WHERE connection_id = ?1");
   q->bind(1, connection_id).run();
+}
+
+// ---- (8) leases --------------------------------------------------------------------------------
+
+std::optional<Lease> SqliteStateStore::acquire_lease(const std::string& connection_id, const std::string& owner,
+                                                     Millis duration) {
+  std::lock_guard lock(impl_->mutex);
+  std::optional<Lease> taken;
+  impl_->atomically([&] {
+    const std::int64_t now = impl_->now();
+    auto q = impl_->use(
+        "INSERT INTO leases (connection_id, owner, epoch, expires_at) VALUES (?1, ?2, 1, ?3) "
+        "ON CONFLICT (connection_id) DO UPDATE SET "
+        "epoch = CASE WHEN leases.owner = excluded.owner THEN leases.epoch ELSE leases.epoch + 1 END, "
+        "owner = excluded.owner, expires_at = excluded.expires_at "
+        "WHERE leases.owner = excluded.owner OR leases.expires_at <= ?4 "
+        "RETURNING connection_id, owner, epoch, expires_at");
+    q->bind(1, connection_id).bind(2, owner).bind(3, now + duration.count()).bind(4, now);
+    if (q->step()) taken = read_lease(*q);
+  });
+  return taken;
+}
+
+std::optional<Lease> SqliteStateStore::renew_lease(const Lease& lease, Millis duration) {
+  std::lock_guard lock(impl_->mutex);
+  auto q = impl_->use(
+      "UPDATE leases SET expires_at = ?1 WHERE connection_id = ?2 AND owner = ?3 AND epoch = ?4 "
+      "RETURNING connection_id, owner, epoch, expires_at");
+  q->bind(1, impl_->now() + duration.count()).bind(2, lease.connection_id).bind(3, lease.owner).bind(4, lease.epoch);
+  if (!q->step()) return std::nullopt;
+  Lease renewed = read_lease(*q);
+  q->reset();
+  return renewed;
+}
+
+bool SqliteStateStore::holds_lease(const Lease& lease) {
+  std::lock_guard lock(impl_->mutex);
+  auto q = impl_->use("SELECT 1 FROM leases WHERE connection_id = ?1 AND owner = ?2 AND epoch = ?3");
+  q->bind(1, lease.connection_id).bind(2, lease.owner).bind(3, lease.epoch);
+  return q->step();
+}
+
+// Expires it now rather than deleting it: the epoch must keep rising for the next owner.
+void SqliteStateStore::release_lease(const Lease& lease) {
+  std::lock_guard lock(impl_->mutex);
+  auto q = impl_->use(
+      "UPDATE leases SET expires_at = min(expires_at, ?1) WHERE connection_id = ?2 AND owner = ?3 AND epoch = ?4");
+  q->bind(1, impl_->now()).bind(2, lease.connection_id).bind(3, lease.owner).bind(4, lease.epoch).run();
+}
+
+std::optional<Lease> SqliteStateStore::take_over_lease(const Lease& dead, const std::string& owner, Millis duration) {
+  std::lock_guard lock(impl_->mutex);
+  auto q = impl_->use(
+      "UPDATE leases SET owner = ?1, epoch = epoch + 1, expires_at = ?2 WHERE connection_id = ?3 AND owner = ?4 "
+      "AND epoch = ?5 RETURNING connection_id, owner, epoch, expires_at");
+  q->bind(1, owner).bind(2, impl_->now() + duration.count()).bind(3, dead.connection_id).bind(4, dead.owner);
+  q->bind(5, dead.epoch);
+  if (!q->step()) return std::nullopt;
+  Lease taken = read_lease(*q);
+  q->reset();
+  return taken;
+}
+
+std::optional<Lease> SqliteStateStore::lease(const std::string& connection_id) {
+  std::lock_guard lock(impl_->mutex);
+  auto q = impl_->use("SELECT connection_id, owner, epoch, expires_at FROM leases WHERE connection_id = ?1");
+  q->bind(1, connection_id);
+  if (!q->step()) return std::nullopt;
+  return read_lease(*q);
+}
+
+// ---- (9) dead letters ----------------------------------------------------------------------------
+
+std::int64_t SqliteStateStore::add_dead_letter(const DeadLetter& letter) {
+  std::lock_guard lock(impl_->mutex);
+  auto q = impl_->use(
+      "INSERT INTO dead_letters (integration, body, reason, received_at) VALUES (?1, ?2, ?3, ?4) RETURNING id");
+  q->bind(1, letter.integration).bind(2, letter.body).bind(3, letter.reason).bind(4, to_millis(letter.received_at));
+  q->step();
+  const std::int64_t id = q->integer(0);
+  q->reset();
+  return id;
+}
+
+std::vector<DeadLetter> SqliteStateStore::dead_letters(std::size_t limit) {
+  std::lock_guard lock(impl_->mutex);
+  auto q = impl_->use(
+      "SELECT id, integration, body, reason, received_at FROM dead_letters ORDER BY id DESC LIMIT ?1");
+  q->bind(1, static_cast<std::int64_t>(limit));
+  std::vector<DeadLetter> letters;
+  while (q->step()) letters.push_back({q->integer(0), q->text(1), q->text(2), q->text(3), from_millis(q->integer(4))});
+  return letters;
+}
+
+// ---- retention -----------------------------------------------------------------------------------
+
+std::size_t SqliteStateStore::drop_payloads_before(TimePoint before) {
+  std::lock_guard lock(impl_->mutex);
+  std::size_t dropped = 0;
+  impl_->atomically([&] {
+    auto bookings = impl_->use(
+        "UPDATE bookings SET payload = '' WHERE payload <> '' AND state IN ('delivered', 'skipped', 'invalid') "
+        "AND updated_at < ?1");
+    bookings->bind(1, to_millis(before)).run();
+    dropped += static_cast<std::size_t>(impl_->db.changes());
+    auto letters = impl_->use("UPDATE dead_letters SET body = '' WHERE body <> '' AND received_at < ?1");
+    letters->bind(1, to_millis(before)).run();
+    dropped += static_cast<std::size_t>(impl_->db.changes());
+  });
+  if (dropped > 0 && impl_->transaction_depth == 0) impl_->db.exec("PRAGMA incremental_vacuum");
+  return dropped;
 }
 
 }  // namespace hubrules::runtime

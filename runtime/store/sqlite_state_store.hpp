@@ -39,14 +39,20 @@ class SqliteStateStore final : public StateStore {
 
   void transaction(const std::function<void(StateStore&)>& work) override;
 
-  bool journal(const std::string& event_id, std::string_view payload, TimePoint received_at) override;
+  using StateStore::journal;
+  bool journal(const std::string& integration, const std::string& event_id, std::string_view payload,
+               TimePoint received_at) override;
   std::optional<JournaledBooking> booking(const std::string& event_id) override;
   void set_state(const std::string& event_id, BookingState state, std::string_view reason = {}) override;
   int record_attempt(const std::string& event_id) override;
+  void retry_later(const std::string& event_id, std::string_view reason, TimePoint at) override;
   void park(const std::string& event_id, const std::string& connection_id, std::string_view reason) override;
   std::size_t release_parked(const std::string& connection_id) override;
   std::size_t requeue_failed() override;
   std::vector<JournaledBooking> next_pending(std::size_t limit) override;
+  std::vector<JournaledBooking> pending_of(const std::string& integration, std::size_t limit,
+                                           std::optional<TimePoint> due_by = std::nullopt) override;
+  std::vector<QueueStats> queue_stats() override;
   std::vector<JournaledBooking> failed() override;
   std::vector<JournaledBooking> parked(const std::string& connection_id) override;
   std::map<BookingState, std::size_t> count_by_state() override;
@@ -56,14 +62,15 @@ class SqliteStateStore final : public StateStore {
 
   void remember_company(const CreatedCompany& company) override;
   std::optional<CreatedCompany> find_company(const std::optional<std::string>& domain,
-                                             const std::optional<std::string>& name) override;
+                                             const std::optional<std::string>& name,
+                                             const std::string& connection_id = {}) override;
   void remember_contact(const CreatedContact& contact) override;
-  std::optional<CreatedContact> find_contact(const std::string& email) override;
+  std::optional<CreatedContact> find_contact(const std::string& email, const std::string& connection_id = {}) override;
 
   void write_intents(const std::vector<CreateIntent>& intents) override;
   void resolve_intent_created(const std::string& trace_id, const std::string& hubspot_id) override;
   void resolve_intent_failed(const std::string& trace_id, std::string_view reason) override;
-  std::vector<CreateIntent> unresolved_intents() override;
+  std::vector<CreateIntent> unresolved_intents(const std::optional<std::string>& integration = std::nullopt) override;
 
   void save_connection(const Connection& connection) override;
   std::optional<Connection> connection(const std::string& id) override;
@@ -81,6 +88,19 @@ class SqliteStateStore final : public StateStore {
   std::optional<PortalSchema> portal_schema(const std::string& connection_id, const std::string& object) override;
   void forget_portal_schema(const std::string& connection_id) override;
   std::optional<SentNotification> last_notification(const std::string& connection_id) override;
+
+  std::optional<Lease> acquire_lease(const std::string& connection_id, const std::string& owner,
+                                     Millis duration) override;
+  std::optional<Lease> renew_lease(const Lease& lease, Millis duration) override;
+  bool holds_lease(const Lease& lease) override;
+  void release_lease(const Lease& lease) override;
+  std::optional<Lease> take_over_lease(const Lease& dead, const std::string& owner, Millis duration) override;
+  std::optional<Lease> lease(const std::string& connection_id) override;
+
+  std::int64_t add_dead_letter(const DeadLetter& letter) override;
+  std::vector<DeadLetter> dead_letters(std::size_t limit) override;
+
+  std::size_t drop_payloads_before(TimePoint before) override;
 
  private:
   struct Impl;

@@ -44,9 +44,13 @@ std::optional<BookingState> booking_state_from_string(std::string_view text);
 // A final state never changes again, so a booking is delivered at most once.
 bool is_final(BookingState state);
 
+// The integration of bookings that name none: `sync` and the single-integration `serve`.
+inline constexpr const char* kDefaultIntegration = "default";
+
 struct JournaledBooking {
   std::string event_id;
-  std::string payload;
+  std::string payload;  // empty once its retention time has passed (the outcome stays)
+  std::string integration = kDefaultIntegration;  // which rules and connection it belongs to
   BookingState state = BookingState::pending;
   std::string reason;         // why it is skipped, invalid, failed or parked; else empty
   std::string connection_id;  // the broken connection, for a parked booking; else empty
@@ -55,6 +59,7 @@ struct JournaledBooking {
   TimePoint received_at;
   TimePoint updated_at;
   std::optional<TimePoint> last_attempt_at;
+  std::optional<TimePoint> retry_at;  // a pending booking waiting out a retry delay: not before this
 };
 
 // ---- (2) outcomes ---------------------------------------------------------------------------
@@ -75,17 +80,20 @@ struct BookingOutcome {
 // ---- (3) records created here ---------------------------------------------------------------
 
 // Key values are compared in lowercase; the store lowercases (ASCII) what it is given.
+// Each belongs to the connection (HubSpot portal) it was created in.
 struct CreatedCompany {
   std::string hubspot_id;
   std::optional<std::string> domain;
   std::optional<std::string> name;
   TimePoint created_at;
+  std::string connection_id = {};  // "" in stores that serve one connection
 };
 
 struct CreatedContact {
   std::string hubspot_id;
   std::string email;
   TimePoint created_at;
+  std::string connection_id = {};  // "" in stores that serve one connection
 };
 
 // ---- (4) in-doubt creates -------------------------------------------------------------------
@@ -150,6 +158,42 @@ struct PortalSchema {
   TimePoint fetched_at;
 };
 
+// ---- (8) leases: one owner delivers for a connection at a time ---------------------------------
+
+// Held by `owner` (unique per process) until `expires_at` unless renewed. Each new owner gets a
+// higher epoch; a write fenced by an older epoch is refused (LeaseLost), so an owner that was
+// paused past its expiry and came back after a takeover changes nothing.
+struct Lease {
+  std::string connection_id;
+  std::string owner;
+  std::int64_t epoch = 0;
+  TimePoint expires_at;
+};
+
+// The lease a fenced write needed is held by someone else now.
+class LeaseLost : public StoreError {
+ public:
+  using StoreError::StoreError;
+};
+
+// ---- (9) dead letters: webhooks that could not be read --------------------------------------
+
+struct DeadLetter {
+  std::int64_t id = 0;
+  std::string integration;
+  std::string body;  // the bytes as received; empty once the retention time has passed
+  std::string reason;
+  TimePoint received_at;
+};
+
+// ---- (10) queues, for /metrics ---------------------------------------------------------------
+
+struct QueueStats {
+  std::string integration;
+  std::size_t pending = 0;               // due now or waiting out a retry delay
+  std::optional<TimePoint> oldest;       // the oldest pending booking's arrival
+};
+
 class StateStore {
  public:
   virtual ~StateStore() = default;
@@ -164,13 +208,19 @@ class StateStore {
 
   // -- intake journal. Unknown event ids make the updating methods throw StoreError.
   // True when the booking is new; a booking already journaled is left exactly as it is.
-  virtual bool journal(const std::string& event_id, std::string_view payload, TimePoint received_at) = 0;
+  virtual bool journal(const std::string& integration, const std::string& event_id, std::string_view payload,
+                       TimePoint received_at) = 0;
+  bool journal(const std::string& event_id, std::string_view payload, TimePoint received_at) {
+    return journal(kDefaultIntegration, event_id, payload, received_at);
+  }
   virtual std::optional<JournaledBooking> booking(const std::string& event_id) = 0;
   // Moves a booking to `state` with `reason`; throws StoreError when the booking is final and
   // `state` differs from it. Parking goes through park().
   virtual void set_state(const std::string& event_id, BookingState state, std::string_view reason = {}) = 0;
   // Counts one more delivery attempt, now; returns the new count.
   virtual int record_attempt(const std::string& event_id) = 0;
+  // A failed attempt to be tried again: the booking stays pending, with `reason`, until `at`.
+  virtual void retry_later(const std::string& event_id, std::string_view reason, TimePoint at) = 0;
   virtual void park(const std::string& event_id, const std::string& connection_id, std::string_view reason) = 0;
   // Parked bookings of a repaired connection become pending again; returns how many.
   virtual std::size_t release_parked(const std::string& connection_id) = 0;
@@ -178,6 +228,11 @@ class StateStore {
   virtual std::size_t requeue_failed() = 0;
   // Oldest first, by intake order. A read, not a claim: one process delivers from a store.
   virtual std::vector<JournaledBooking> next_pending(std::size_t limit) = 0;
+  // The pending bookings of one integration, oldest first; with `due_by`, only those whose retry
+  // delay (if any) has passed by then.
+  virtual std::vector<JournaledBooking> pending_of(const std::string& integration, std::size_t limit,
+                                                   std::optional<TimePoint> due_by = std::nullopt) = 0;
+  virtual std::vector<QueueStats> queue_stats() = 0;
   virtual std::vector<JournaledBooking> failed() = 0;
   virtual std::vector<JournaledBooking> parked(const std::string& connection_id) = 0;
   // Every state is present, with 0 when no booking is in it.
@@ -189,19 +244,21 @@ class StateStore {
 
   // -- records created here
   virtual void remember_company(const CreatedCompany& company) = 0;
-  // A company with this domain if any (the oldest), else the oldest with this name.
+  // Of the connection's companies: one with this domain if any (the oldest), else the oldest
+  // with this name.
   virtual std::optional<CreatedCompany> find_company(const std::optional<std::string>& domain,
-                                                     const std::optional<std::string>& name) = 0;
+                                                     const std::optional<std::string>& name,
+                                                     const std::string& connection_id = {}) = 0;
   virtual void remember_contact(const CreatedContact& contact) = 0;
-  virtual std::optional<CreatedContact> find_contact(const std::string& email) = 0;
+  virtual std::optional<CreatedContact> find_contact(const std::string& email, const std::string& connection_id = {}) = 0;
 
   // -- in-doubt creates
   // All of them or none; a trace id written before throws StoreError.
   virtual void write_intents(const std::vector<CreateIntent>& intents) = 0;
   virtual void resolve_intent_created(const std::string& trace_id, const std::string& hubspot_id) = 0;
   virtual void resolve_intent_failed(const std::string& trace_id, std::string_view reason) = 0;
-  // In the order they were written.
-  virtual std::vector<CreateIntent> unresolved_intents() = 0;
+  // In the order they were written; with `integration`, only those serving its bookings.
+  virtual std::vector<CreateIntent> unresolved_intents(const std::optional<std::string>& integration = std::nullopt) = 0;
 
   // -- connections and tokens
   // Inserts or replaces the whole connection.
@@ -227,6 +284,34 @@ class StateStore {
   virtual std::optional<PortalSchema> portal_schema(const std::string& connection_id, const std::string& object) = 0;
   // The portal answered PROPERTY_DOESNT_EXIST: the next run reads the schema again.
   virtual void forget_portal_schema(const std::string& connection_id) = 0;
+
+  // -- leases (times from the store's clock)
+  // Takes the connection's lease for `owner` when it is free or expired (a higher epoch), or
+  // renews it when `owner` holds it; nullopt while another owner holds it.
+  virtual std::optional<Lease> acquire_lease(const std::string& connection_id, const std::string& owner,
+                                             Millis duration) = 0;
+  // Extends a lease still held at this epoch; nullopt when it was taken over.
+  virtual std::optional<Lease> renew_lease(const Lease& lease, Millis duration) = 0;
+  // True when the lease row still names this owner and epoch (a fencing check: call it inside
+  // the transaction whose writes it guards).
+  virtual bool holds_lease(const Lease& lease) = 0;
+  virtual void release_lease(const Lease& lease) = 0;
+  // Takes over a lease whose owner is known to be dead (its process is gone) before it expires:
+  // only when the lease still names that owner and epoch; nullopt otherwise.
+  virtual std::optional<Lease> take_over_lease(const Lease& dead, const std::string& owner, Millis duration) = 0;
+  virtual std::optional<Lease> lease(const std::string& connection_id) = 0;
+
+  // -- dead letters
+  // Returns the stored letter's id.
+  virtual std::int64_t add_dead_letter(const DeadLetter& letter) = 0;
+  // Newest first.
+  virtual std::vector<DeadLetter> dead_letters(std::size_t limit) = 0;
+
+  // -- retention
+  // Empties the payloads of bookings that became final before `before` and the bodies of dead
+  // letters received before it (outcomes, states and reasons stay), then gives the space back.
+  // Returns how many payloads and bodies it dropped.
+  virtual std::size_t drop_payloads_before(TimePoint before) = 0;
 };
 
 }  // namespace hubrules::runtime

@@ -28,4 +28,10 @@ BookingCandidate candidate_from(const engine::Plan& plan, std::string event_id, 
   return c;
 }
 
+std::vector<std::string> company_dedupe_properties(const engine::Plan& plan) {
+  std::vector<std::string> names;
+  for (const std::uint32_t k : plan.companies.dedupe_keys) names.push_back(plan.companies.properties[k].name);
+  return names;
+}
+
 }  // namespace hubrules::runtime

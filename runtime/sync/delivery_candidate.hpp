@@ -20,4 +20,7 @@ struct BookingCandidate {
 // Copies the records of an evaluated booking out of the evaluator's buffers.
 BookingCandidate candidate_from(const engine::Plan& plan, std::string event_id, const engine::Evaluation& e);
 
+// The companies block's dedupe properties, in `dedupe by` order (what HubSpotRecords searches on).
+std::vector<std::string> company_dedupe_properties(const engine::Plan& plan);
+
 }  // namespace hubrules::runtime

@@ -46,6 +46,7 @@ std::string describe(const hubspot::CreateFailure& f) {
 struct SyncPipeline::Batch {
   std::vector<BookingCandidate> candidates;
   std::vector<int> attempts;
+  std::vector<TimePoint> received;
   std::vector<BookingOutcome> prior;  // what an earlier, interrupted attempt already settled
   std::vector<std::string> failure;   // why the booking failed; empty while it is fine
   KnownRecords known;
@@ -86,7 +87,8 @@ void SyncPipeline::intake(int fd, const std::string& name) {
                         e.outcome == engine::Outcome::error ? e.error_message : "the booking has no event.id");
           return;
         }
-        if (s.journal(std::string(e.booking_id.text), std::string_view(p, len), clock_.now())) ++counts_.journaled;
+        if (s.journal(options_.integration, std::string(e.booking_id.text), std::string_view(p, len), clock_.now()))
+          ++counts_.journaled;
         else ++counts_.already_known;
       });
     });
@@ -101,12 +103,12 @@ void SyncPipeline::deliver() {
     hubspot::TokenUse(tokens_).provider()();  // a broken connection shows here, before anything is sent
     if (const auto released = store_.release_parked(tokens_.connection_id()))
       spdlog::info("connection {} works again: {} parked bookings are pending again", tokens_.connection_id(), released);
-    resolve_in_doubt();
+    resolve_in_doubt(true);
     ProgressBar progress(options_.progress);
     const std::size_t total = store_.count_by_state().at(BookingState::pending);
     std::size_t done = 0;
     while (true) {
-      const auto bookings = store_.next_pending(options_.batch_size);
+      const auto bookings = store_.pending_of(options_.integration, options_.batch_size, clock_.now());
       if (bookings.empty() || !deliver_or_settle(bookings, in_doubt_rounds)) break;
       done += bookings.size();
       progress.show(std::min(done, total), total);
@@ -132,16 +134,17 @@ bool SyncPipeline::deliver_or_settle(const std::vector<JournaledBooking>& bookin
   } catch (const hubspot::DeliveryError& e) {
     if (!e.in_doubt()) {
       // Nothing the batch sent can have been applied: its intents did not happen.
-      for (const auto& intent : store_.unresolved_intents()) store_.resolve_intent_failed(intent.trace_id, e.what());
+      for (const auto& intent : store_.unresolved_intents(options_.integration))
+        store_.resolve_intent_failed(intent.trace_id, e.what());
       fail_batch(bookings, e.what());
       return e.reason() != hubspot::DeliveryError::Reason::DailyLimit;
     }
     const bool too_often = ++in_doubt_rounds[bookings.front().event_id] > options_.max_in_doubt_rounds;
     if (!too_often) spdlog::warn("{}; settling it before going on", e.what());
-    resolve_in_doubt();
+    held_keys_ = resolve_in_doubt(!continuous_);
     if (too_often) fail_batch(bookings, std::string("in doubt too often: ") + e.what());
   } catch (const hubspot::HubSpotRejected& e) {
-    resolve_in_doubt();
+    held_keys_ = resolve_in_doubt(!continuous_);
     fail_batch(bookings, e.what());
   }
   return true;
@@ -177,6 +180,7 @@ bool SyncPipeline::prepare(Batch& batch, const std::vector<JournaledBooking>& bo
       }
       batch.prior.push_back(s.outcome(b.event_id).value_or(BookingOutcome{}));
       batch.attempts.push_back(attempts);
+      batch.received.push_back(b.received_at);
       batch.candidates.push_back(std::move(c));
     }
   });
@@ -212,8 +216,8 @@ void SyncPipeline::look_up(Batch& batch) {
     if (!c.company) continue;
     const auto domain = key_value(c.company->keys, "domain");
     const auto name = key_value(c.company->keys, "name");
-    if (domain) remember_known(batch.known, store_.find_company(domain, std::nullopt));
-    if (name) remember_known(batch.known, store_.find_company(std::nullopt, name));
+    if (domain) remember_known(batch.known, store_.find_company(domain, std::nullopt, tokens_.connection_id()));
+    if (name) remember_known(batch.known, store_.find_company(std::nullopt, name, tokens_.connection_id()));
   }
   // Companies an interrupted attempt of this batch created are planned again as this batch's
   // own creates, in booking order, not as records found: so every booking gets the company a
@@ -256,7 +260,7 @@ void SyncPipeline::create_companies(Batch& batch) {
       if (const auto it = answer.created.find(trace); it != answer.created.end()) {
         s.resolve_intent_created(trace, it->second);
         s.remember_company({it->second, key_value(plan.companies[i].keys, "domain"),
-                            key_value(plan.companies[i].keys, "name"), clock_.now()});
+                            key_value(plan.companies[i].keys, "name"), clock_.now(), tokens_.connection_id()});
         batch.company_ids[i] = it->second;
         // Kept with the booking, so a later attempt still knows this booking created it.
         BookingOutcome partial = batch.prior[creator[i]];
@@ -308,10 +312,10 @@ void SyncPipeline::create_contacts(Batch& batch) {
 void SyncPipeline::finish(Batch& batch) {
   const auto& plan = batch.plan;
   std::vector<BookingOutcome> delivered;
-  std::size_t failed = 0;
+  std::size_t failed = 0, retrying = 0;
   store_.transaction([&](StateStore& s) {
     delivered.clear();
-    failed = 0;
+    failed = retrying = 0;
     std::size_t next_input = 0;
     for (std::size_t b = 0; b < plan.bookings.size(); ++b) {
       const BookingDecision& d = plan.bookings[b];
@@ -321,8 +325,7 @@ void SyncPipeline::finish(Batch& batch) {
           batch.failure[b].empty())
         batch.failure[b] = "contact not created: the booking that was to create it failed";
       if (!batch.failure[b].empty()) {
-        s.set_state(event_id, BookingState::failed, batch.failure[b]);
-        ++failed;
+        ++(fail_or_retry(s, event_id, batch.received[b], batch.attempts[b], batch.failure[b]) ? failed : retrying);
         continue;
       }
       delivered.push_back(outcome_of(batch, b));
@@ -331,7 +334,13 @@ void SyncPipeline::finish(Batch& batch) {
     }
   });
   counts_.failed += failed;
+  counts_.retrying += retrying;
   for (const BookingOutcome& o : delivered) count(o);
+  if (options_.on_delivered) {
+    const auto now = clock_.now();
+    for (std::size_t b = 0; b < plan.bookings.size(); ++b)
+      if (batch.failure[b].empty()) options_.on_delivered(std::chrono::duration_cast<Millis>(now - batch.received[b]));
+  }
   if (!delivered.empty()) tokens_.posted();
   if (failed > 0) {
     const auto reason = std::find_if(batch.failure.begin(), batch.failure.end(), [](const auto& f) { return !f.empty(); });
@@ -343,7 +352,8 @@ void SyncPipeline::settle_contact(StateStore& s, Batch& batch, std::size_t b, co
   const std::size_t create = batch.plan.bookings[b].contact.create;
   if (const auto it = batch.contact_answer.created.find(in.trace_id); it != batch.contact_answer.created.end()) {
     s.resolve_intent_created(in.trace_id, it->second);
-    s.remember_contact({it->second, key_value(in.record->keys, "email").value_or(""), clock_.now()});
+    s.remember_contact(
+        {it->second, key_value(in.record->keys, "email").value_or(""), clock_.now(), tokens_.connection_id()});
     batch.contact_ids[create] = it->second;
     return;
   }
@@ -392,20 +402,39 @@ void SyncPipeline::count(const BookingOutcome& o) {
 
 void SyncPipeline::fail_batch(const std::vector<JournaledBooking>& bookings, const std::string& reason) {
   spdlog::error("{} bookings failed: {}", bookings.size(), reason);
+  std::size_t failed = 0;
   store_.transaction([&](StateStore& s) {
+    failed = 0;
     for (const auto& b : bookings) {
       const auto now = s.booking(b.event_id);
       if (!now || now->state != BookingState::pending) continue;
-      s.set_state(b.event_id, BookingState::failed, reason);
-      ++counts_.failed;
+      if (fail_or_retry(s, b.event_id, now->received_at, now->attempts, reason)) ++failed;
+      else ++counts_.retrying;
     }
   });
-  report_failure(reason, store_.count_by_state().at(BookingState::failed));
+  counts_.failed += failed;
+  if (failed > 0) report_failure(reason, store_.count_by_state().at(BookingState::failed));
+}
+
+// True when the booking failed for good; false when it waits to be tried again.
+bool SyncPipeline::fail_or_retry(StateStore& s, const std::string& event_id, TimePoint received_at, int attempts,
+                                 const std::string& reason) {
+  const TimePoint now = clock_.now();
+  const TimePoint next = now + options_.retries.delay_after(attempts);
+  if (options_.retries.delays.empty() || next > received_at + options_.retries.give_up_after) {
+    s.set_state(event_id, BookingState::failed, reason);
+    return true;
+  }
+  spdlog::warn("booking {}: {}; trying again in {} s", event_id, reason,
+               std::chrono::duration_cast<std::chrono::seconds>(next - now).count());
+  s.retry_later(event_id, reason, next);
+  return false;
 }
 
 void SyncPipeline::park_everything(const hubspot::ConnectionBroken& broken) {
   spdlog::error("{}; its bookings are kept until `hubrules connect` repairs it", broken.what());
-  for (auto pending = store_.next_pending(1000); !pending.empty(); pending = store_.next_pending(1000)) {
+  const auto& integration = options_.integration;
+  for (auto pending = store_.pending_of(integration, 1000); !pending.empty(); pending = store_.pending_of(integration, 1000)) {
     store_.transaction([&](StateStore& s) {
       for (const auto& b : pending) s.park(b.event_id, broken.connection_id(), broken.reason());
     });
@@ -429,9 +458,23 @@ void SyncPipeline::report_failure(const std::string& reason, std::size_t kept) {
 
 // ---- in-doubt creates -----------------------------------------------------------------------
 
-void SyncPipeline::resolve_in_doubt() {
-  const auto intents = store_.unresolved_intents();
-  if (intents.empty()) return;
+std::set<DedupeKey> SyncPipeline::resolve_in_doubt(bool wait) {
+  auto intents = store_.unresolved_intents(options_.integration);
+  std::set<DedupeKey> held;
+  held_events_.clear();
+  if (!wait) {
+    // A company create is visible to search once it cannot reach HubSpot any more and the lag
+    // has passed; until then its bookings, and any booking sharing one of its keys, wait.
+    const auto now = clock_.now();
+    std::erase_if(intents, [&](const CreateIntent& i) {
+      if (i.object_type == ObjectType::contact || i.written_at + options_.create_reach + options_.search_lag <= now)
+        return false;
+      held.insert(i.keys.begin(), i.keys.end());
+      held_events_.insert(i.event_id);
+      return true;
+    });
+  }
+  if (intents.empty()) return held;
   spdlog::info("{} creates are in doubt (their answer was lost); looking them up", intents.size());
   std::vector<std::string> emails;
   std::vector<DedupeKey> company_keys;
@@ -479,12 +522,13 @@ void SyncPipeline::resolve_in_doubt() {
       }
       s.resolve_intent_created(i.trace_id, *id);
       if (i.object_type == ObjectType::contact) {
-        s.remember_contact({*id, key_value(i.keys, "email").value_or(""), clock_.now()});
+        s.remember_contact({*id, key_value(i.keys, "email").value_or(""), clock_.now(), tokens_.connection_id()});
         partial.contact_id = *id;
         partial.contact = Disposition::created;
         partial.associated = !i.associated_company_id.empty();
       } else {
-        s.remember_company({*id, key_value(i.keys, "domain"), key_value(i.keys, "name"), clock_.now()});
+        s.remember_company(
+            {*id, key_value(i.keys, "domain"), key_value(i.keys, "name"), clock_.now(), tokens_.connection_id()});
         partial.company_id = *id;
         partial.company = Disposition::created;
       }
@@ -492,6 +536,7 @@ void SyncPipeline::resolve_in_doubt() {
     }
   });
   counts_.in_doubt_resolved += intents.size();
+  return held;
 }
 
 }  // namespace hubrules::runtime

@@ -11,20 +11,28 @@
 // passed. So a run killed at any point and run again makes exactly the records one clean run
 // would have made.
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "engine/evaluator.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/notify/notifier.hpp"
 #include "runtime/store/state_store.hpp"
 #include "runtime/hubspot/hubspot_records.hpp"
+#include "runtime/sync/delivery_candidate.hpp"
+#include "runtime/sync/retry_schedule.hpp"
 #include "runtime/sync/sync_report.hpp"
 
 namespace hubrules::runtime {
 
 struct SyncOptions {
+  // Which integration's bookings this pipeline delivers (its rules, its connection).
+  std::string integration = kDefaultIntegration;
+  RetrySchedule retries;
   // Bookings per round. HubSpot takes at most 100 inputs per batch call, so a round of 200 makes
   // two batch reads and two creates of each object, but one company search (its domains and
   // names fit in 4 IN groups of 100, within the 5 a search allows): searches, limited to 5 per
@@ -40,6 +48,8 @@ struct SyncOptions {
   // A booking whose delivery ends in doubt this many times in one run fails (kept for retry).
   int max_in_doubt_rounds = 5;
   std::string state_file;  // named in the error email
+  // Told, for each booking delivered, how long after its arrival it reached HubSpot (/metrics).
+  std::function<void(Millis)> on_delivered;
   bool progress = false;   // draw a progress bar (standard error is a terminal)
 };
 
@@ -54,6 +64,11 @@ class SyncPipeline {
   void intake(int fd, const std::string& name);
   // Delivers every pending booking (and those of a repaired connection).
   void deliver();
+  // One round of continuous delivery (serve): releases the bookings of a repaired connection,
+  // settles the in-doubt creates whose search lag has passed, then delivers up to one batch of
+  // due bookings, holding back those that share a key with a create still in doubt, so one
+  // lost answer never holds up the rest. Returns how many bookings it finished or tried.
+  std::size_t deliver_round();
 
   const SyncCounts& counts() const { return counts_; }
 
@@ -65,6 +80,8 @@ class SyncPipeline {
   void look_up(Batch& batch);
   void create_companies(Batch& batch);
   void create_contacts(Batch& batch);
+  bool ready(const JournaledBooking& booking);
+  void release_repaired();
   void forget_schema_if_stale(StateStore& s, const hubspot::CreateFailure& f);
   void finish(Batch& batch);
   void settle_contact(StateStore& s, Batch& batch, std::size_t booking, const hubspot::CreateInput& input);
@@ -72,7 +89,12 @@ class SyncPipeline {
   void count(const BookingOutcome& outcome);
   void fail_batch(const std::vector<JournaledBooking>& bookings, const std::string& reason);
   void park_everything(const hubspot::ConnectionBroken& broken);
-  void resolve_in_doubt();
+  // Settles the unresolved creates; `wait` for company creates to become visible to search,
+  // or (continuous delivery) settle only those already visible and return the rest's keys.
+  std::set<DedupeKey> resolve_in_doubt(bool wait = true);
+  bool held_back(const BookingCandidate& candidate) const;
+  bool fail_or_retry(StateStore& s, const std::string& event_id, TimePoint received_at, int attempts,
+                     const std::string& reason);
   void report_failure(const std::string& reason, std::size_t kept);
   const engine::Evaluation& evaluate_stored(const std::string& payload);
 
@@ -86,6 +108,11 @@ class SyncPipeline {
   notify::ErrorNotifier* notifier_;
   SyncCounts counts_;
   std::string padded_;  // a stored payload with simdjson's padding, reused
+  std::set<DedupeKey> held_keys_;  // continuous delivery: keys of creates still in doubt
+  std::set<std::string> held_events_;
+  std::map<std::string, int> in_doubt_rounds_;
+  TimePoint parked_checked_{};
+  bool continuous_ = false;  // in deliver_round: never wait out the search lag
 };
 
 }  // namespace hubrules::runtime

@@ -19,6 +19,7 @@ struct SyncCounts {
   std::size_t skipped = 0;   // the rules post nothing for them
   std::size_t invalid = 0;   // their payload is not a booking the rules can read
   std::size_t failed = 0;    // given up; kept for `hubrules retry`
+  std::size_t retrying = 0;  // failed this time; tried again after a delay (serve)
   std::size_t parked = 0;    // their connection is broken; kept until `hubrules connect`
   std::size_t still_pending = 0;  // left undelivered when the run stopped (e.g. the daily limit)
   std::size_t contacts_created = 0;

@@ -3,18 +3,13 @@
 #include "runtime/auth/portal_api.hpp"
 #include "runtime/notify/outbox.hpp"
 #include "runtime/notify/store_notification_log.hpp"
+#include "runtime/store/fenced_store.hpp"
 #include "runtime/store/sqlite_state_store.hpp"
 #include "runtime/sync/required_scopes.hpp"
 
 namespace hubrules::runtime {
 
 namespace {
-
-std::vector<std::string> company_dedupe_properties(const engine::Plan& plan) {
-  std::vector<std::string> names;
-  for (const std::uint32_t k : plan.companies.dedupe_keys) names.push_back(plan.companies.properties[k].name);
-  return names;
-}
 
 notify::NotifierConfig notifier_config(const SyncSettings& s) {
   notify::NotifierConfig c;
@@ -31,14 +26,15 @@ notify::NotifierConfig notifier_config(const SyncSettings& s) {
 // Declared in the order they are built: each part refers only to parts above it.
 struct SyncSession::Parts {
   Parts(engine::PlanPtr plan, SyncSettings s, Clock& c)
-      : settings(std::move(s)),
+      : plan(plan),
+        settings(std::move(s)),
         clock(c),
         store(settings.state_file, clock),
         portal(store, clock, settings.portal),
         records(portal.api(), portal.token_use(), company_dedupe_properties(*plan), portal.paths()),
         notification_log(store),
         notifier(notifier_config(settings), notification_log, clock),
-        pipeline(plan, store, records, portal.tokens(), clock, options(), &notifier),
+        intake(plan, store, records, portal.tokens(), clock, options(), &notifier),
         needed_scopes(required_scopes(*plan)) {}
 
   SyncOptions options() const {
@@ -48,6 +44,7 @@ struct SyncSession::Parts {
     return o;
   }
 
+  engine::PlanPtr plan;
   SyncSettings settings;
   Clock& clock;
   SqliteStateStore store;
@@ -55,8 +52,17 @@ struct SyncSession::Parts {
   hubspot::HubSpotRecords records;
   notify::StoreNotificationLog notification_log;
   notify::ErrorNotifier notifier;
-  SyncPipeline pipeline;
+  SyncPipeline intake;  // journals; delivery runs in a pipeline of its own, under the lease
   const std::vector<std::string> needed_scopes;
+
+  void take_lease(LeaseKeeper& keeper) {
+    if (keeper.acquire_within(settings.wait_for_lease)) return;
+    const auto holder = keeper.holder();
+    throw LeaseBusy("another process is delivering for connection " + portal.tokens().connection_id() +
+                    (holder ? " (" + holder->owner + ")" : std::string()) +
+                    "; nothing was delivered by this run (the bookings are journaled and wait). Try again when it "
+                    "has finished, or pass --wait-s to wait for it");
+  }
 
   // An OAuth connection that says what it was granted must hold every scope the rules need.
   // Private-app tokens and connections made before scopes were kept are not checked here:
@@ -79,15 +85,32 @@ SyncSession::SyncSession(engine::PlanPtr plan, SyncSettings settings, Clock& clo
 
 SyncSession::~SyncSession() = default;
 
-void SyncSession::intake(int fd, const std::string& name) { parts_->pipeline.intake(fd, name); }
+void SyncSession::intake(int fd, const std::string& name) { parts_->intake.intake(fd, name); }
 
 std::size_t SyncSession::requeue_failed() { return parts_->store.requeue_failed(); }
 
 SyncCounts SyncSession::deliver() {
-  parts_->check_scopes();
-  parts_->pipeline.deliver();
-  SyncCounts counts = parts_->pipeline.counts();
-  counts.api = parts_->portal.api().counters().snapshot();
+  Parts& p = *parts_;
+  p.check_scopes();
+  LeaseKeeper keeper(p.store, p.portal.tokens().connection_id(), process_owner_id(), p.settings.lease);
+  p.take_lease(keeper);
+  p.portal.guard_sends([&keeper] { keeper.check(); });
+  FencedStore fenced(p.store, keeper.lease());
+  SyncPipeline delivery(p.plan, fenced, p.records, p.portal.tokens(), p.clock, p.options(), &p.notifier);
+  try {
+    delivery.deliver();
+  } catch (...) {
+    p.portal.guard_sends({});
+    throw;
+  }
+  p.portal.guard_sends({});
+  SyncCounts counts = delivery.counts();
+  const SyncCounts& intake = p.intake.counts();
+  counts.lines = intake.lines;
+  counts.journaled = intake.journaled;
+  counts.already_known = intake.already_known;
+  counts.unreadable = intake.unreadable;
+  counts.api = p.portal.api().counters().snapshot();
   return counts;
 }
 

@@ -10,6 +10,7 @@
 #include "runtime/base/clock.hpp"
 #include "runtime/auth/portal_api.hpp"
 #include "runtime/store/sqlite_state_store.hpp"
+#include "runtime/sync/lease_keeper.hpp"
 #include "runtime/sync/sync_pipeline.hpp"
 
 namespace hubrules::runtime {
@@ -23,6 +24,10 @@ struct SyncSettings {
   SyncOptions pipeline;
   // How long the portal's property schema is trusted before `sync` reads it again.
   Millis schema_max_age{std::chrono::hours(1)};
+  // Delivery for a connection runs under its lease; how long to wait while another process
+  // (another sync, a serve) holds it before giving up with LeaseBusy.
+  LeaseOptions lease;
+  Millis wait_for_lease{0};
 };
 
 
@@ -35,7 +40,8 @@ class SyncSession {
   void intake(int fd, const std::string& name);
   // Failed bookings become pending again (`hubrules retry`); returns how many.
   std::size_t requeue_failed();
-  // Delivers everything pending; returns the run's counts, API calls included.
+  // Delivers everything pending, holding the connection's lease; returns the run's counts, API
+  // calls included. Throws LeaseBusy when another process keeps the lease past the wait.
   SyncCounts deliver();
 
   StateStore& store();

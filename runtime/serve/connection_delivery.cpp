@@ -1,0 +1,167 @@
+#include "runtime/serve/connection_delivery.hpp"
+
+#include <future>
+
+#include <spdlog/spdlog.h>
+
+#include "runtime/hubspot/hubspot_records.hpp"
+#include "runtime/store/fenced_store.hpp"
+
+namespace hubrules::runtime::serve {
+
+// The pipelines of one lease: built over the store fenced by its epoch, rebuilt on reload.
+struct ConnectionDelivery::Running {
+  struct Integration {
+    std::string name;
+    std::unique_ptr<hubspot::HubSpotRecords> records;
+    std::unique_ptr<SyncPipeline> pipeline;
+  };
+  std::unique_ptr<FencedStore> fenced;
+  std::uint64_t generation = 0;
+  std::vector<Integration> integrations;
+};
+
+ConnectionDelivery::ConnectionDelivery(std::string connection_id, StateStore& store, auth::PortalApi& portal,
+                                       Clock& clock, DeliverySettings settings, notify::ErrorNotifier* notifier)
+    : connection_id_(std::move(connection_id)),
+      store_(store),
+      portal_(portal),
+      clock_(clock),
+      settings_(std::move(settings)),
+      notifier_(notifier) {}
+
+ConnectionDelivery::~ConnectionDelivery() { stop(Millis{0}); }
+
+void ConnectionDelivery::set_integrations(std::vector<DeliveryIntegration> integrations) {
+  {
+    std::lock_guard lock(mutex_);
+    integrations_ = std::move(integrations);
+    ++generation_;
+  }
+  wake();
+}
+
+void ConnectionDelivery::start() { thread_ = std::thread([this] { run(); }); }
+
+void ConnectionDelivery::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    woken_ = true;
+  }
+  wake_.notify_all();
+}
+
+void ConnectionDelivery::stop(Millis timeout) {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (!thread_.joinable()) return;
+  auto finished = std::async(std::launch::async, [this] { thread_.join(); });
+  if (finished.wait_for(timeout) == std::future_status::timeout) {
+    spdlog::warn("connection {}: the current batch did not finish within the shutdown timeout; stopping its calls",
+                 connection_id_);
+    refuse_sends_ = true;
+  }
+  finished.wait();
+}
+
+DeliveryStatus ConnectionDelivery::status() const {
+  std::lock_guard lock(mutex_);
+  return status_;
+}
+
+void ConnectionDelivery::run() {
+  LeaseKeeper keeper(store_, connection_id_, settings_.owner, settings_.lease);
+  portal_.guard_sends([this, &keeper] {
+    if (refuse_sends_) throw std::runtime_error("the service is shutting down");
+    keeper.check();
+  });
+  std::unique_ptr<Running> running;
+  while (true) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) break;
+    }
+    if (!own_lease(keeper, running)) {
+      idle(settings_.lease.renew_every);
+      continue;
+    }
+    std::size_t work = 0;
+    try {
+      work = round(*running);
+    } catch (const LeaseLost& lost) {
+      spdlog::warn("{}", lost.what());
+      running.reset();
+    } catch (const std::exception& e) {
+      spdlog::error("connection {}: delivery round failed: {}", connection_id_, e.what());
+    }
+    if (work == 0) idle(settings_.idle_poll);
+  }
+  running.reset();
+  portal_.guard_sends({});
+  keeper.release();
+  std::lock_guard lock(mutex_);
+  status_.owner = false;
+}
+
+// True when this process delivers for the connection now, with pipelines for the current plans.
+bool ConnectionDelivery::own_lease(LeaseKeeper& keeper, std::unique_ptr<Running>& running) {
+  if (!keeper.held()) {
+    running.reset();
+    bool taken = false;
+    try {
+      taken = keeper.try_acquire();
+    } catch (const StoreError& e) {
+      spdlog::warn("connection {}: cannot take its lease now: {}", connection_id_, e.what());
+    }
+    std::lock_guard lock(mutex_);
+    status_.owner = taken;
+    if (!taken) return false;
+    status_.epoch = keeper.lease().epoch;
+  }
+  std::lock_guard lock(mutex_);
+  if (running && running->generation == generation_) return true;
+  auto next = std::make_unique<Running>();
+  next->fenced = running ? std::move(running->fenced) : std::make_unique<FencedStore>(store_, keeper.lease());
+  next->generation = generation_;
+  for (const auto& integration : integrations_) {
+    SyncOptions options = settings_.pipeline;
+    options.integration = integration.name;
+    auto records = std::make_unique<hubspot::HubSpotRecords>(
+        portal_.api(), portal_.token_use(), company_dedupe_properties(*integration.plan), portal_.paths());
+    auto pipeline = std::make_unique<SyncPipeline>(integration.plan, *next->fenced, *records, portal_.tokens(), clock_,
+                                                   options, notifier_);
+    next->integrations.push_back({integration.name, std::move(records), std::move(pipeline)});
+  }
+  running = std::move(next);
+  return true;
+}
+
+// One round for each integration; returns how many bookings they took.
+std::size_t ConnectionDelivery::round(Running& running) {
+  std::size_t work = 0;
+  for (auto& integration : running.integrations) {
+    SyncPipeline& pipeline = *integration.pipeline;
+    const SyncCounts before = pipeline.counts();
+    work += pipeline.deliver_round();
+    const SyncCounts& after = pipeline.counts();
+    std::lock_guard lock(mutex_);
+    ++status_.rounds;
+    status_.delivered += after.delivered - before.delivered;
+    status_.failed += after.failed - before.failed;
+    status_.retrying += after.retrying - before.retrying;
+    status_.parked += after.parked - before.parked;
+    status_.in_doubt_resolved += after.in_doubt_resolved - before.in_doubt_resolved;
+  }
+  return work;
+}
+
+void ConnectionDelivery::idle(Millis wait) {
+  std::unique_lock lock(mutex_);
+  wake_.wait_for(lock, wait, [&] { return woken_ || stopping_; });
+  woken_ = false;
+}
+
+}  // namespace hubrules::runtime::serve

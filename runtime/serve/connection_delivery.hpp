@@ -1,0 +1,90 @@
+#pragma once
+// Continuous delivery for one connection (one HubSpot portal), on a thread of its own: while
+// this process holds the connection's lease, it runs SyncPipeline::deliver_round for each
+// integration posting to the connection, in turn, as long as bookings are due — the limiter
+// paces the calls, so batches stay small at a trickle and fill to 100 under load — and sleeps
+// until the intake wakes it (or a second passes: retry delays, settled creates, a lease freed).
+//
+// Without the lease (another process delivers for this portal) it only waits and asks again.
+// Every store write of the delivery is fenced by the lease's epoch, every HubSpot call checks
+// the lease first: a process that was paused past its lease does nothing more.
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/plan.hpp"
+#include "runtime/auth/portal_api.hpp"
+#include "runtime/base/clock.hpp"
+#include "runtime/notify/notifier.hpp"
+#include "runtime/store/state_store.hpp"
+#include "runtime/sync/lease_keeper.hpp"
+#include "runtime/sync/sync_pipeline.hpp"
+
+namespace hubrules::runtime::serve {
+
+struct DeliveryIntegration {
+  std::string name;
+  engine::PlanPtr plan;
+};
+
+struct DeliverySettings {
+  SyncOptions pipeline;  // integration set per integration
+  LeaseOptions lease;
+  std::string owner;               // this process (process_owner_id())
+  Millis idle_poll{1'000};         // the safety net under the intake's wake-ups
+};
+
+// A snapshot for /metrics and /readyz.
+struct DeliveryStatus {
+  bool owner = false;        // this process delivers for the connection now
+  std::int64_t epoch = 0;
+  std::uint64_t rounds = 0;
+  std::uint64_t delivered = 0, failed = 0, retrying = 0, parked = 0, in_doubt_resolved = 0;
+};
+
+class ConnectionDelivery {
+ public:
+  ConnectionDelivery(std::string connection_id, StateStore& store, auth::PortalApi& portal, Clock& clock,
+                     DeliverySettings settings, notify::ErrorNotifier* notifier);
+  ~ConnectionDelivery();
+
+  const std::string& connection_id() const { return connection_id_; }
+  // Takes effect at the next round (a reload's new plans).
+  void set_integrations(std::vector<DeliveryIntegration> integrations);
+  void start();
+  void wake();
+  // Lets the current round finish, up to `timeout`; past it, HubSpot calls not yet sent are
+  // refused (their creates stay in doubt, settled at the next start). Releases the lease.
+  void stop(Millis timeout);
+  DeliveryStatus status() const;
+
+ private:
+  struct Running;
+  void run();
+  bool own_lease(LeaseKeeper& keeper, std::unique_ptr<Running>& running);
+  std::size_t round(Running& running);
+  void idle(Millis wait);
+
+  const std::string connection_id_;
+  StateStore& store_;
+  auth::PortalApi& portal_;
+  Clock& clock_;
+  const DeliverySettings settings_;
+  notify::ErrorNotifier* notifier_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  bool woken_ = false;
+  bool stopping_ = false;
+  std::atomic<bool> refuse_sends_{false};
+  std::vector<DeliveryIntegration> integrations_;
+  std::uint64_t generation_ = 0;
+  DeliveryStatus status_;
+  std::thread thread_;
+};
+
+}  // namespace hubrules::runtime::serve

@@ -1,0 +1,451 @@
+#include "runtime/serve/service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "runtime/auth/portal_api.hpp"
+#include "runtime/hubspot/properties_api.hpp"
+#include "runtime/mapping/rules_loader.hpp"
+#include "runtime/notify/outbox.hpp"
+#include "runtime/notify/store_notification_log.hpp"
+#include "runtime/serve/connection_delivery.hpp"
+#include "runtime/serve/service_metrics.hpp"
+#include "runtime/serve/webhook_intake.hpp"
+#include "runtime/store/sqlite_state_store.hpp"
+#include "runtime/sync/portal_schema.hpp"
+
+namespace hubrules::runtime::serve {
+
+namespace {
+
+// One HubSpot portal as an integration reaches it: a stored connection, or a private app's token.
+std::string portal_key(const ServeIntegration& i) { return i.token.empty() ? "connection:" + i.connection : "token:" + i.token; }
+
+auth::PortalOptions portal_options(const ServeSettings& s, const ServeIntegration& i) {
+  auth::PortalOptions o;
+  o.access.token = i.token;
+  o.access.connection = i.connection;
+  o.access.hubspot_url = s.hubspot_url;
+  o.access.extra_ca_pem = s.extra_ca_pem;
+  o.access.api_family = s.api_family;
+  o.limits.learn_burst_limit = !s.burst_limit;
+  o.limits.burst_max = s.burst_limit.value_or(100);
+  o.retry.max_total = s.give_up_after;
+  return o;
+}
+
+struct Portal {
+  std::unique_ptr<auth::PortalApi> api;
+  std::unique_ptr<ConnectionDelivery> delivery;
+};
+
+// A setup that passed its checks, ready to replace the running one.
+struct Setup {
+  ServeSettings settings;
+  std::map<std::string, engine::PlanPtr> plans;           // by integration
+  std::map<std::string, std::string> portal_of;           // integration → portal key
+  std::map<std::string, std::unique_ptr<auth::PortalApi>> new_portals;  // keys not running yet
+};
+
+}  // namespace
+
+struct Service::Parts {
+  Parts(SettingsLoader l, Clock& c) : loader(std::move(l)), clock(c) {}
+
+  SettingsLoader loader;
+  Clock& clock;
+  ServiceMetrics metrics;
+  ServeSettings settings;
+  std::string owner = process_owner_id();
+  std::unique_ptr<SqliteStateStore> intake_store;    // the committer's connection to the file
+  std::unique_ptr<SqliteStateStore> delivery_store;  // the deliveries', tokens' and notifier's
+  std::unique_ptr<notify::StoreNotificationLog> notification_log;
+  std::unique_ptr<notify::ErrorNotifier> notifier;
+  std::unique_ptr<JournalCommitter> committer;
+  std::unique_ptr<WebhookIntake> intake;
+  std::unique_ptr<http::HttpServer> server;
+  std::map<std::string, Portal> portals;  // by portal key
+  std::map<std::string, std::string> portal_of;  // integration → portal key
+  std::mutex mutex;  // portals, portal_of, reload_failure
+  std::string reload_failure;
+  std::condition_variable maintenance_wake;
+  bool stopping = false;
+  std::thread maintenance;
+
+  // ---- checking a setup ----
+
+  Setup check(ServeSettings next) {
+    Setup setup;
+    std::ostringstream problems;
+    for (const auto& integration : next.integrations) {
+      const std::string key = portal_key(integration);
+      setup.portal_of[integration.name] = key;
+      auth::PortalApi* portal = nullptr;
+      try {
+        portal = portal_for(key, next, integration, setup);
+      } catch (const std::exception& e) {
+        problems << "integration " << integration.name << ": " << e.what() << "\n";
+        continue;
+      }
+      auto loaded = load_rules(integration.rules.string(), schema_for_portal(*portal, next));
+      if (!loaded.compilation.plan) {
+        problems << "integration " << integration.name << ": " << integration.rules.string() << " does not check:\n"
+                 << loaded.rendered;
+        continue;
+      }
+      if (!loaded.rendered.empty()) spdlog::warn("integration {}: {}", integration.name, loaded.rendered);
+      setup.plans[integration.name] = loaded.compilation.plan;
+    }
+    if (!problems.str().empty()) throw StartError(problems.str());
+    setup.settings = std::move(next);
+    return setup;
+  }
+
+  auth::PortalApi* portal_for(const std::string& key, const ServeSettings& s, const ServeIntegration& integration,
+                              Setup& setup) {
+    {
+      std::lock_guard lock(mutex);
+      if (auto found = portals.find(key); found != portals.end()) return found->second.api.get();
+    }
+    auto& fresh = setup.new_portals[key];
+    if (!fresh) {
+      fresh = std::make_unique<auth::PortalApi>(*delivery_store, clock, portal_options(s, integration));
+      observe_requests(*fresh);
+    }
+    return fresh.get();
+  }
+
+  void observe_requests(auth::PortalApi& portal) {
+    const std::string connection = portal.tokens().connection_id();
+    portal.api().observe([this, connection](const std::string& endpoint, int status) {
+      metrics.hubspot_requests.with({connection, endpoint, std::to_string(status)}).inc();
+    });
+  }
+
+  // The portal's own properties when they can be read, as `sync` checks its rules; else the
+  // bundled schema, with a warning.
+  engine::HubSpotSchema schema_for_portal(auth::PortalApi& portal, const ServeSettings& s) {
+    if (!s.check_portal_schema) return engine::HubSpotSchema::bundled();
+    try {
+      hubspot::PropertiesApi api(portal.api(), portal.token_use(), portal.paths());
+      return read_portal_schema(api, *delivery_store, portal.tokens().connection_id(), clock, std::chrono::hours(1))
+          .schema;
+    } catch (const std::exception& e) {
+      spdlog::warn("rules checked against the bundled HubSpot schema, not the portal's: {}", e.what());
+      return engine::HubSpotSchema::bundled();
+    }
+  }
+
+  // ---- applying a setup ----
+
+  std::shared_ptr<const IntakeRoutes> routes(const Setup& setup) {
+    auto routes = std::make_shared<IntakeRoutes>();
+    routes->unnamed_path = setup.settings.unnamed_path;
+    for (const auto& i : setup.settings.integrations)
+      routes->routes.push_back({i.name, std::make_shared<SecretCheck>(i.webhook_secrets), i.team_url_path,
+                                i.calendar_url_path, setup.plans.at(i.name)});
+    return routes;
+  }
+
+  DeliverySettings delivery_settings(const ServeSettings& s) {
+    DeliverySettings d;
+    d.owner = owner;
+    d.lease = s.lease;
+    d.pipeline.search_lag = s.search_lag;
+    d.pipeline.create_reach = s.give_up_after + Millis(60'000);
+    d.pipeline.retries = RetrySchedule::standard(s.retry_for_days);
+    d.pipeline.state_file = s.state_file;
+    d.pipeline.batch_size = 200;
+    return d;
+  }
+
+  void apply(Setup setup) {
+    std::map<std::string, std::vector<DeliveryIntegration>> by_portal;
+    for (const auto& i : setup.settings.integrations)
+      by_portal[setup.portal_of.at(i.name)].push_back({i.name, setup.plans.at(i.name)});
+    std::vector<Portal> retired;
+    {
+      std::lock_guard lock(mutex);
+      for (auto& [key, api] : setup.new_portals) portals[key].api = std::move(api);
+      for (auto it = portals.begin(); it != portals.end();) {
+        if (by_portal.contains(it->first)) {
+          ++it;
+          continue;
+        }
+        retired.push_back(std::move(it->second));
+        it = portals.erase(it);
+      }
+      for (auto& [key, portal] : portals) {
+        if (!portal.delivery) {
+          portal.delivery = std::make_unique<ConnectionDelivery>(portal.api->tokens().connection_id(), *delivery_store,
+                                                                 *portal.api, clock, delivery_settings(setup.settings),
+                                                                 notifier.get());
+          portal.delivery->set_integrations(by_portal.at(key));
+          portal.delivery->start();
+        } else {
+          portal.delivery->set_integrations(by_portal.at(key));
+        }
+      }
+      portal_of = setup.portal_of;
+      reload_failure.clear();
+    }
+    for (auto& portal : retired) portal.delivery->stop(setup.settings.shutdown_timeout);
+    save_admin_emails(setup.settings);
+    if (intake) intake->set_routes(routes(setup));
+    settings = std::move(setup.settings);
+  }
+
+  void save_admin_emails(const ServeSettings& s) {
+    for (const auto& i : s.integrations) {
+      if (i.admin_email.empty()) continue;
+      auth::PortalApi* api = nullptr;
+      {
+        std::lock_guard lock(mutex);
+        api = portals.at(portal_of.at(i.name)).api.get();
+      }
+      auto connection = delivery_store->connection(api->tokens().connection_id());
+      if (!connection || connection->admin_email == i.admin_email) continue;
+      connection->admin_email = i.admin_email;
+      delivery_store->save_connection(*connection);
+    }
+  }
+
+  void wake_delivery(const std::string& integration) {
+    std::lock_guard lock(mutex);
+    const auto key = portal_of.find(integration);
+    if (key == portal_of.end()) return;
+    if (auto portal = portals.find(key->second); portal != portals.end() && portal->second.delivery)
+      portal->second.delivery->wake();
+  }
+
+  // ---- the stores, the notifier, the intake ----
+
+  void open_stores() {
+    try {
+      intake_store = std::make_unique<SqliteStateStore>(settings.state_file, clock);
+      delivery_store = std::make_unique<SqliteStateStore>(settings.state_file, clock);
+    } catch (const StoreError& e) {
+      throw StartError(e.what());
+    }
+    notification_log = std::make_unique<notify::StoreNotificationLog>(*delivery_store);
+    notify::NotifierConfig config = settings.notifier;
+    config.outbox_dir = notify::Outbox::beside(settings.state_file);
+    config.state_file = settings.state_file;
+    notifier = std::make_unique<notify::ErrorNotifier>(config, *notification_log, clock);
+  }
+
+  void start_intake(const Setup& setup) {
+    committer = std::make_unique<JournalCommitter>(
+        *intake_store, settings.committer, [this](double seconds, std::size_t writes, bool) {
+          metrics.commit_seconds.with({}).observe(seconds);
+          metrics.commit_group_size.with({}).observe(static_cast<double>(writes));
+        });
+    intake = std::make_unique<WebhookIntake>(*committer, clock, [this](const std::string& integration, std::string_view result) {
+      metrics.webhooks.with({integration, result}).inc();
+    });
+    intake->on_journaled([this](const std::string& integration) { wake_delivery(integration); });
+    intake->set_routes(routes(setup));
+  }
+
+  // ---- /metrics collectors ----
+
+  void add_collectors() {
+    metrics.registry.add_collector([this](metrics::Registry::Writer& w) {
+      w.gauge("hubrules_bookings", "Bookings in the journal by state.", {"state"});
+      for (const auto& [state, count] : delivery_store->count_by_state())
+        w.sample({to_string(state)}, static_cast<double>(count));
+      const auto now = clock.now();
+      const auto queues = delivery_store->queue_stats();
+      w.gauge("hubrules_queue_depth", "Pending bookings by integration (due now or waiting out a retry delay).",
+              {"integration"});
+      for (const auto& q : queues) w.sample({q.integration}, static_cast<double>(q.pending));
+      w.gauge("hubrules_oldest_pending_age_seconds", "Age of the oldest pending booking, by integration.",
+              {"integration"});
+      for (const auto& q : queues)
+        w.sample({q.integration}, q.oldest ? std::chrono::duration<double>(now - *q.oldest).count() : 0.0);
+      w.gauge("hubrules_in_doubt_creates", "Creates whose answer was lost, not settled yet.");
+      w.sample(static_cast<double>(delivery_store->unresolved_intents().size()));
+    });
+    metrics.registry.add_collector([this](metrics::Registry::Writer& w) { collect_connections(w); });
+    metrics.registry.add_collector([this](metrics::Registry::Writer& w) {
+      const auto c = server ? server->counts() : http::ServerCounts{};
+      w.gauge("hubrules_http_connections_open", "HTTP connections open now.");
+      w.sample(static_cast<double>(c.connections_open));
+      w.counter("hubrules_http_requests_total", "HTTP requests read.");
+      w.sample(static_cast<double>(c.requests));
+      w.counter("hubrules_http_rejected_total", "HTTP requests cut off, by reason.", {"reason"});
+      w.sample({"timeout"}, static_cast<double>(c.timeouts));
+      w.sample({"too_large"}, static_cast<double>(c.too_large));
+      w.sample({"bad_request"}, static_cast<double>(c.bad_requests));
+      w.sample({"tls"}, static_cast<double>(c.tls_failures));
+      w.gauge("hubrules_reload_failed", "1 while the last reload failed its checks (the earlier setup runs).");
+      std::lock_guard lock(mutex);
+      w.sample(reload_failure.empty() ? 0.0 : 1.0);
+    });
+  }
+
+  void collect_connections(metrics::Registry::Writer& w) {
+    struct Row {
+      std::string id;
+      DeliveryStatus status;
+      hubspot::ApiCounts api;
+    };
+    std::vector<Row> rows;
+    {
+      std::lock_guard lock(mutex);
+      for (auto& [key, portal] : portals)
+        rows.push_back({portal.api->tokens().connection_id(), portal.delivery ? portal.delivery->status() : DeliveryStatus{},
+                        portal.api->api().counters().snapshot()});
+    }
+    const auto now = clock.now();
+    w.gauge("hubrules_connection_up", "1 when the HubSpot connection works, 0 when it is broken.", {"connection"});
+    for (const auto& r : rows) {
+      const auto c = delivery_store->connection(r.id);
+      w.sample({r.id}, c && c->status == ConnectionStatus::ok ? 1.0 : 0.0);
+    }
+    w.gauge("hubrules_days_since_last_post", "Days since the connection's last successful post (180: it expires).",
+            {"connection"});
+    for (const auto& r : rows) {
+      const auto c = delivery_store->connection(r.id);
+      if (c && c->last_successful_post_at)
+        w.sample({r.id}, std::chrono::duration<double>(now - *c->last_successful_post_at).count() / 86400.0);
+    }
+    w.gauge("hubrules_delivery_owner", "1 when this process delivers for the connection (holds its lease).",
+            {"connection"});
+    for (const auto& r : rows) w.sample({r.id}, r.status.owner ? 1.0 : 0.0);
+    w.counter("hubrules_hubspot_rate_limited_total", "HubSpot 429 answers.", {"connection"});
+    for (const auto& r : rows) w.sample({r.id}, static_cast<double>(r.api.rate_limited));
+    w.counter("hubrules_hubspot_retries_total", "HubSpot attempts after the first of a request.", {"connection"});
+    for (const auto& r : rows) w.sample({r.id}, static_cast<double>(r.api.retries));
+    w.counter("hubrules_bookings_finished_total", "Bookings this process finished, by connection and outcome.",
+              {"connection", "outcome"});
+    for (const auto& r : rows) {
+      w.sample({r.id, "delivered"}, static_cast<double>(r.status.delivered));
+      w.sample({r.id, "failed"}, static_cast<double>(r.status.failed));
+      w.sample({r.id, "retrying"}, static_cast<double>(r.status.retrying));
+      w.sample({r.id, "parked"}, static_cast<double>(r.status.parked));
+    }
+    w.counter("hubrules_in_doubt_resolved_total", "Creates in doubt settled by looking in HubSpot.", {"connection"});
+    for (const auto& r : rows) w.sample({r.id}, static_cast<double>(r.status.in_doubt_resolved));
+  }
+
+  // ---- retention ----
+
+  void keep_tidy() {
+    std::unique_lock lock(mutex);
+    while (!maintenance_wake.wait_for(lock, std::chrono::minutes(10), [&] { return stopping; })) {
+      const auto days = settings.payload_retention_days;
+      lock.unlock();
+      try {
+        const auto dropped = delivery_store->drop_payloads_before(clock.now() - std::chrono::hours(24) * days);
+        if (dropped > 0) spdlog::info("retention: dropped {} payloads older than {} days", dropped, days);
+      } catch (const std::exception& e) {
+        spdlog::warn("retention: {}", e.what());
+      }
+      lock.lock();
+    }
+  }
+
+  // ---- HTTP ----
+
+  void handle(http::ServerRequest&& request, http::Respond respond) {
+    if (WebhookIntake::serves(request.path)) return intake->handle(std::move(request), std::move(respond));
+    http::ServerResponse r;
+    if (request.path == "/healthz") {
+      r.body = "ok\n";
+    } else if (request.path == "/readyz") {
+      const auto reasons = not_ready();
+      r.status = reasons.empty() ? 200 : 503;
+      r.body = reasons.empty() ? "ready\n" : reasons;
+    } else if (request.path == "/metrics") {
+      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      r.body = metrics.registry.render();
+    } else {
+      r.status = 404;
+      r.body = "not found\n";
+    }
+    respond(std::move(r));
+  }
+
+  std::string not_ready() {
+    std::string reasons;
+    try {
+      intake_store->transaction([](StateStore&) {});  // takes the write lock: the journal can be written
+    } catch (const std::exception& e) {
+      reasons += std::string("the state store is not writable: ") + e.what() + "\n";
+    }
+    std::lock_guard lock(mutex);
+    if (!reload_failure.empty()) reasons += "the last reload failed its checks (the earlier rules run):\n" + reload_failure;
+    return reasons;
+  }
+};
+
+Service::Service(SettingsLoader loader, Clock& clock) : parts_(std::make_unique<Parts>(std::move(loader), clock)) {}
+
+Service::~Service() { shutdown(); }
+
+void Service::start() {
+  Parts& p = *parts_;
+  p.settings = p.loader();
+  p.open_stores();
+  Setup setup = p.check(p.settings);
+  p.start_intake(setup);
+  p.add_collectors();
+  http::ServerOptions options = setup.settings.http;
+  p.apply(std::move(setup));
+  p.server = std::make_unique<http::HttpServer>(
+      options, [&p](http::ServerRequest&& request, http::Respond respond) { p.handle(std::move(request), std::move(respond)); });
+  p.server->start();
+  p.maintenance = std::thread([&p] { p.keep_tidy(); });
+}
+
+std::string Service::url() const { return parts_->server ? parts_->server->url() : std::string(); }
+
+bool Service::reload() {
+  Parts& p = *parts_;
+  try {
+    p.apply(p.check(p.loader()));
+  } catch (const std::exception& e) {
+    spdlog::error("reload failed; the running rules stay:\n{}", e.what());
+    p.metrics.reloads.with({"failed"}).inc();
+    std::lock_guard lock(p.mutex);
+    p.reload_failure = e.what();
+    return false;
+  }
+  spdlog::info("reloaded: {} integrations", p.settings.integrations.size());
+  p.metrics.reloads.with({"ok"}).inc();
+  return true;
+}
+
+void Service::shutdown() {
+  Parts& p = *parts_;
+  {
+    std::lock_guard lock(p.mutex);
+    if (p.stopping) return;
+    p.stopping = true;
+  }
+  p.maintenance_wake.notify_all();
+  if (p.server) {
+    p.server->stop_accepting();
+    if (!p.server->drain(p.settings.shutdown_timeout)) spdlog::warn("shutdown: some requests were not answered in time");
+  }
+  std::vector<ConnectionDelivery*> deliveries;
+  {
+    std::lock_guard lock(p.mutex);
+    for (auto& [key, portal] : p.portals)
+      if (portal.delivery) deliveries.push_back(portal.delivery.get());
+  }
+  for (auto* d : deliveries) d->stop(p.settings.shutdown_timeout);
+  if (p.committer) p.committer->stop();
+  if (p.server) p.server->stop();
+  if (p.maintenance.joinable()) p.maintenance.join();
+}
+
+std::string Service::not_ready_reasons() { return parts_->not_ready(); }
+
+}  // namespace hubrules::runtime::serve

@@ -1,0 +1,89 @@
+#pragma once
+// A store whose every write is fenced by a connection's lease: each runs in a transaction that
+// first checks that the lease still names this owner and epoch, and throws LeaseLost (writing
+// nothing) when another owner has taken the connection over. Reads go straight through.
+//
+// The delivery of one connection writes only through this, so a process that was paused past
+// its lease (SIGSTOP, a stall) and resumes after a takeover changes nothing. Work given to
+// transaction() gets the inner store: it was checked once for the whole transaction, and the
+// transaction holds the store, so nobody can take the lease over in the middle.
+#include <optional>
+#include <type_traits>
+
+#include "runtime/store/state_store.hpp"
+
+namespace hubrules::runtime {
+
+class FencedStore final : public StateStore {
+ public:
+  FencedStore(StateStore& inner, Lease lease) : inner_(inner), lease_(std::move(lease)) {}
+
+  const Lease& fence() const { return lease_; }
+
+  void transaction(const std::function<void(StateStore&)>& work) override;
+  using StateStore::journal;
+  bool journal(const std::string& integration, const std::string& event_id, std::string_view payload, TimePoint received_at) override;
+  std::optional<JournaledBooking> booking(const std::string& event_id) override;
+  void set_state(const std::string& event_id, BookingState state, std::string_view reason = {}) override;
+  int record_attempt(const std::string& event_id) override;
+  void retry_later(const std::string& event_id, std::string_view reason, TimePoint at) override;
+  void park(const std::string& event_id, const std::string& connection_id, std::string_view reason) override;
+  std::size_t release_parked(const std::string& connection_id) override;
+  std::size_t requeue_failed() override;
+  std::vector<JournaledBooking> next_pending(std::size_t limit) override;
+  std::vector<JournaledBooking> pending_of(const std::string& integration, std::size_t limit, std::optional<TimePoint> due_by = std::nullopt) override;
+  std::vector<QueueStats> queue_stats() override;
+  std::vector<JournaledBooking> failed() override;
+  std::vector<JournaledBooking> parked(const std::string& connection_id) override;
+  std::map<BookingState, std::size_t> count_by_state() override;
+  void set_outcome(const std::string& event_id, const BookingOutcome& outcome) override;
+  std::optional<BookingOutcome> outcome(const std::string& event_id) override;
+  void remember_company(const CreatedCompany& company) override;
+  std::optional<CreatedCompany> find_company(const std::optional<std::string>& domain, const std::optional<std::string>& name, const std::string& connection_id = {}) override;
+  void remember_contact(const CreatedContact& contact) override;
+  std::optional<CreatedContact> find_contact(const std::string& email, const std::string& connection_id = {}) override;
+  void write_intents(const std::vector<CreateIntent>& intents) override;
+  void resolve_intent_created(const std::string& trace_id, const std::string& hubspot_id) override;
+  void resolve_intent_failed(const std::string& trace_id, std::string_view reason) override;
+  std::vector<CreateIntent> unresolved_intents(const std::optional<std::string>& integration = std::nullopt) override;
+  void save_connection(const Connection& connection) override;
+  std::optional<Connection> connection(const std::string& id) override;
+  std::vector<Connection> connections() override;
+  void update_tokens(const std::string& id, const std::string& access_token, const std::string& refresh_token, std::optional<TimePoint> access_expires_at) override;
+  void mark_broken(const std::string& id, std::string_view reason) override;
+  void mark_ok(const std::string& id) override;
+  void record_successful_post(const std::string& id, TimePoint at) override;
+  void forget_tokens(const std::string& id) override;
+  void record_notification(const SentNotification& notification) override;
+  std::optional<SentNotification> last_notification(const std::string& connection_id) override;
+  void save_portal_schema(const std::string& connection_id, const std::string& object, const PortalSchema& schema) override;
+  std::optional<PortalSchema> portal_schema(const std::string& connection_id, const std::string& object) override;
+  void forget_portal_schema(const std::string& connection_id) override;
+  std::optional<Lease> acquire_lease(const std::string& connection_id, const std::string& owner, Millis duration) override;
+  std::optional<Lease> renew_lease(const Lease& lease, Millis duration) override;
+  bool holds_lease(const Lease& lease) override;
+  void release_lease(const Lease& lease) override;
+  std::optional<Lease> take_over_lease(const Lease& dead, const std::string& owner, Millis duration) override;
+  std::optional<Lease> lease(const std::string& connection_id) override;
+  std::int64_t add_dead_letter(const DeadLetter& letter) override;
+  std::vector<DeadLetter> dead_letters(std::size_t limit) override;
+  std::size_t drop_payloads_before(TimePoint before) override;
+
+ private:
+  template <class Work>
+  auto fenced(Work&& work) -> decltype(work(std::declval<StateStore&>())) {
+    using Result = decltype(work(std::declval<StateStore&>()));
+    if constexpr (std::is_void_v<Result>) {
+      transaction([&](StateStore& s) { work(s); });
+    } else {
+      std::optional<Result> result;
+      transaction([&](StateStore& s) { result = work(s); });
+      return std::move(*result);
+    }
+  }
+
+  StateStore& inner_;
+  const Lease lease_;
+};
+
+}  // namespace hubrules::runtime
