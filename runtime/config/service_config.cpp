@@ -53,7 +53,7 @@ std::string_view type_name(toml::node_type type) {
 // stopping at the first: a user fixing a config wants the whole list at once.
 class ConfigReader {
  public:
-  ConfigReader(const fs::path& file) : file_(file), folder_(file.parent_path()) {}
+  explicit ConfigReader(const fs::path& file) : file_(file), folder_(file.parent_path()) {}
 
   ServiceConfig read(const toml::table& root);
   std::vector<ConfigDiagnostic> take_diagnostics() { return std::move(diagnostics_); }
