@@ -9,6 +9,10 @@ namespace hubrules::runtime::auth {
 
 namespace {
 
+// What to do without a usable connection; a token on the command line is not advertised (`ps` shows it).
+constexpr const char* kHowToConnect =
+    "run `hubrules connect`, or give a private app's token (HUBSPOT_TOKEN or --token-file)";
+
 std::string idle_reason(const ConnectionRules& rules) {
   const auto days = std::chrono::duration_cast<Days>(rules.idle_limit).count();
   return "nothing posted for " + std::to_string(days) + " days: the token counts as expired";
@@ -46,7 +50,7 @@ OAuthTokens::OAuthTokens(StateStore& store, Clock& clock, const std::string& con
     : store_(store), clock_(clock), id_(connection_id), rules_(rules) {
   const auto connection = store_.connection(id_);
   if (!connection || connection->auth != AuthKind::oauth)
-    throw NoConnection("no OAuth connection `" + id_ + "` in the state store: run `hubrules connect` or pass --token");
+    throw NoConnection("no OAuth connection `" + id_ + "` in the state store: " + std::string(kHowToConnect));
   if (connection->api_base_url.empty())
     throw NoConnection("connection `" + id_ + "` does not say which HubSpot it belongs to: run `hubrules connect`");
   http.base_url = connection->api_base_url;
@@ -155,7 +159,7 @@ std::string ensure_private_app_connection(StateStore& store, Clock& clock, const
     Connection connection;
     connection.id = id;
     connection.auth = AuthKind::private_app;
-    // The token stays with whoever passes it (--token, HUBSPOT_TOKEN): one copy fewer to leak.
+    // The token stays with whoever passes it (--token-file, HUBSPOT_TOKEN): one copy fewer to leak.
     connection.status = ConnectionStatus::ok;
     connection.last_successful_post_at = clock.now();
     tx.save_connection(connection);
@@ -228,7 +232,7 @@ Connection find_oauth_connection(StateStore& store, const std::string& hubspot_u
   for (auto& connection : store.connections())
     if (connection.auth == AuthKind::oauth && normalized_base_url(connection.api_base_url) == wanted)
       matches.push_back(std::move(connection));
-  if (matches.empty()) throw NoConnection("no HubSpot connection: run `hubrules connect` or pass --token");
+  if (matches.empty()) throw NoConnection("no HubSpot connection: " + std::string(kHowToConnect));
   if (matches.size() > 1) {
     std::string ids;
     for (const auto& m : matches) ids += (ids.empty() ? "" : ", ") + m.id;
@@ -245,9 +249,9 @@ std::unique_ptr<hubspot::AccessTokens> open_access_tokens(StateStore& store, Clo
   } else {
     const auto connection = store.connection(id);
     if (!connection)
-      throw NoConnection("no HubSpot connection `" + id + "`: run `hubrules connect` or pass --token");
+      throw NoConnection("no HubSpot connection `" + id + "`: " + std::string(kHowToConnect));
     if (connection->auth == AuthKind::private_app)
-      throw NoConnection("connection `" + id + "` is a private app's: pass its token with --token or HUBSPOT_TOKEN");
+      throw NoConnection("connection `" + id + "` is a private app's: pass its token in HUBSPOT_TOKEN or with --token-file");
   }
   http::HttpClientOptions http;
   http.extra_ca_pem = options.extra_ca_pem;

@@ -79,19 +79,20 @@ int connect_with_token(const CommandLine& line, const std::string& state_file, c
 int run_connect(const Args& args) {
   const CommandLine line(args,
                          {"client-id", "client-secret", "port", "hubspot-url", "authorize-url", "state", "admin-email",
-                          "scopes", "token", "hubspot-api"},
+                          "scopes", "token", "token-file", "hubspot-api"},
                          {"no-browser"});
   if (!line.positionals().empty()) throw UsageError("unexpected argument `" + line.positionals().front() + "`");
   const std::string state_file = state_file_from(line);
   if (line.value("client-id")) {
-    if (line.value("token")) throw UsageError("--token and --client-id exclude each other");
+    if (line.value("token") || line.value("token-file"))
+      throw UsageError("--token/--token-file and --client-id exclude each other");
     return connect_with_oauth(line, state_file);
   }
   if (line.value("client-secret")) throw UsageError("--client-secret needs --client-id");
   const std::string token = private_app_token_from(line);
   if (token.empty())
-    throw UsageError("connect needs --client-id and --client-secret (an OAuth app), or --token or HUBSPOT_TOKEN "
-                     "(a private app)");
+    throw UsageError("connect needs --client-id and --client-secret (an OAuth app), or HUBSPOT_TOKEN or "
+                     "--token-file (a private app)");
   return connect_with_token(line, state_file, token);
 }
 

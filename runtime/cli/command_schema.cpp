@@ -1,4 +1,4 @@
-// hubrules schema pull DIR [--connection ID | --token T] [--hubspot-url URL] [--hubspot-api 2026-03|v3]
+// hubrules schema pull DIR [--connection ID | --token-file F] [--hubspot-url URL] [--hubspot-api 2026-03|v3]
 // Saves a portal's own contact and company properties (custom ones included) and their groups
 // in the shape `hubrules check --schema DIR` reads, so rules are checked against the real portal.
 #include <simdjson.h>
@@ -20,7 +20,7 @@ namespace hubrules::runtime {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: hubrules schema pull DIR [--connection ID | --token T] [--hubspot-url URL] [--hubspot-api 2026-03|v3]\n"
+    "usage: hubrules schema pull DIR [--connection ID | --token-file F] [--hubspot-url URL] [--hubspot-api 2026-03|v3]\n"
     "                            [--state FILE] [--ca-file PEM]";
 
 struct PulledObject {

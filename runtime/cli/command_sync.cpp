@@ -1,4 +1,4 @@
-// hubrules sync RULES [BOOKINGS…|-] [--hubspot-url URL] [--token T] [--state FILE] …
+// hubrules sync RULES [BOOKINGS…|-] [--hubspot-url URL] [--token-file F] [--state FILE] …
 // hubrules retry RULES …: the failed bookings again.
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
@@ -14,7 +14,9 @@
 #include "runtime/cli/portal_options.hpp"
 #include "runtime/mapping/rules_loader.hpp"
 #include "runtime/auth/oauth_tokens.hpp"
+#include "runtime/config/secret_source.hpp"
 #include "runtime/hubspot/properties_api.hpp"
+#include "runtime/notify/smtp.hpp"
 #include "runtime/store/sqlite_state_store.hpp"
 #include "runtime/sync/portal_schema.hpp"
 #include "runtime/sync/sync_session.hpp"
@@ -28,15 +30,48 @@ constexpr int kExitConnectionBusy = 75;
 
 std::string usage(bool retry) {
   return std::string("usage: hubrules ") + (retry ? "retry RULES" : "sync RULES [BOOKINGS…|-]") +
-         " [--hubspot-url URL] [--hubspot-api 2026-03|v3] [--token T] [--connection ID] [--state FILE]\n"
+         " [--hubspot-url URL] [--hubspot-api 2026-03|v3] [--token-file F] [--connection ID] [--state FILE]\n"
          "       [--burst-limit N] [--search-rate N] [--search-lag-ms N] [--give-up-after-s N]\n"
-         "       [--smtp URL] [--mail-from ADDR] [--mail-to ADDR] [--ca-file PEM] [--schema DIR | --no-portal-schema]\n"
-         "       [--wait-s N] [--no-progress]";
+         "       [--smtp URL [--smtp-user U] [--smtp-password-file F]] [--mail-from ADDR] [--mail-to ADDR]\n"
+         "       [--ca-file PEM] [--schema DIR | --no-portal-schema] [--wait-s N] [--no-progress]\n"
+         "the private app's token: HUBSPOT_TOKEN or --token-file F (--token T works, but `ps` shows it);\n"
+         "the SMTP password: --smtp-password-file F or HUBRULES_SMTP_PASSWORD, not inside the --smtp URL";
 }
 
-const std::set<std::string> valued_options = with_portal_options(
-    {"burst-limit", "search-rate", "search-lag-ms", "give-up-after-s", "smtp", "mail-from", "mail-to", "schema",
-     "wait-s"});
+const std::set<std::string> valued_options =
+    with_portal_options({"burst-limit", "search-rate", "search-lag-ms", "give-up-after-s", "smtp", "smtp-user",
+                         "smtp-password-file", "mail-from", "mail-to", "schema", "wait-s"});
+
+// --smtp-password-file, else HUBRULES_SMTP_PASSWORD, else "" (the URL's own password, if any).
+std::string smtp_password_from(const CommandLine& cl) {
+  if (const auto file = cl.value("smtp-password-file"))
+    return config::read_secret({"", *file}, "the SMTP password (--smtp-password-file)");
+  if (std::getenv("HUBRULES_SMTP_PASSWORD") == nullptr) return "";
+  return config::read_secret({"HUBRULES_SMTP_PASSWORD", ""}, "the SMTP password");
+}
+
+// A password inside --smtp still works, so existing cron lines keep sending, but `ps` shows it.
+void warn_of_password_in_url(const std::string& url) {
+  try {
+    if (notify::parse_smtp_url(url).password.empty()) return;
+  } catch (const notify::SmtpError&) {
+    return;  // the notifier reports a malformed URL itself
+  }
+  spdlog::warn("the SMTP password is inside the --smtp URL, where every user of this machine can read it; "
+               "put it in a file (--smtp-password-file F) or in HUBRULES_SMTP_PASSWORD");
+}
+
+void smtp_settings_from(const CommandLine& cl, SyncSettings& s) {
+  s.smtp_url = cl.value("smtp").value_or("");
+  if (s.smtp_url.empty()) {
+    if (cl.value("smtp-user") || cl.value("smtp-password-file"))
+      throw UsageError("--smtp-user and --smtp-password-file need --smtp URL");
+    return;
+  }
+  warn_of_password_in_url(s.smtp_url);
+  s.smtp_user = cl.value("smtp-user").value_or("");
+  s.smtp_password = smtp_password_from(cl);
+}
 
 SyncSettings settings_from(const CommandLine& cl) {
   SyncSettings s;
@@ -49,7 +84,7 @@ SyncSettings settings_from(const CommandLine& cl) {
   s.portal.limits.search_max = static_cast<std::size_t>(cl.number("search-rate", 5, 1, 1'000));
   s.pipeline.search_lag = Millis(cl.number("search-lag-ms", 30'000, 0, 600'000));
   s.portal.retry.max_total = Millis(1000 * cl.number("give-up-after-s", 120, 1, 86'400));
-  s.smtp_url = cl.value("smtp").value_or("");
+  smtp_settings_from(cl, s);
   s.mail_from = cl.value("mail-from").value_or(s.mail_from);
   if (auto to = cl.value("mail-to")) s.mail_to = {*to};
   s.pipeline.progress = !cl.flag("no-progress") && ::isatty(STDERR_FILENO);

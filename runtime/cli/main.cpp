@@ -21,10 +21,12 @@ usage:
   hubrules sandbox --listen 127.0.0.1:PORT [--db FILE] [--search-lag-ms N] [--burst-limit N]
                    [--search-rate N] [--fail-rate P] [--seed S] [--legacy-sunset] [--batch-errors-in-body]
                                               a local HubSpot-compatible server (see runtime/sandbox/README.md)
-  hubrules sync RULES [BOOKINGS…|-] [--hubspot-url URL] [--token T] [--state FILE] [--burst-limit N]
-                [--search-rate N] [--search-lag-ms N] [--smtp URL] [--mail-to ADDR] [--no-progress]
-                                              deliver bookings to HubSpot (token: --token, HUBSPOT_TOKEN
-                                              or the connection `hubrules connect` stored)
+  hubrules sync RULES [BOOKINGS…|-] [--hubspot-url URL] [--token-file F] [--state FILE] [--burst-limit N]
+                [--search-rate N] [--search-lag-ms N] [--smtp URL] [--smtp-user U] [--smtp-password-file F]
+                [--mail-to ADDR] [--no-progress]
+                                              deliver bookings to HubSpot (token: HUBSPOT_TOKEN, --token-file
+                                              or the connection `hubrules connect` stored; SMTP password:
+                                              HUBRULES_SMTP_PASSWORD or --smtp-password-file)
   hubrules retry RULES [same options as sync]  deliver the failed bookings again
   hubrules demo [RULES] [BOOKINGS]            the whole path on an in-process sandbox
   hubrules serve --config FILE                the live service: TimeRex webhooks in, HubSpot out
@@ -33,11 +35,11 @@ usage:
                                               --webhook-secret-file); see docs/deploy/
   hubrules connect --client-id ID --client-secret S [--port P] [--hubspot-url URL]
                    [--authorize-url URL] [--scopes S] [--admin-email E] [--state FILE] [--no-browser]
-  hubrules connect --token T                  (or HUBSPOT_TOKEN) a private app's token
+  hubrules connect --token-file F             (or HUBSPOT_TOKEN) a private app's token
                                               connect to a HubSpot portal (see runtime/auth/README.md)
   hubrules disconnect [--connection ID] [--state FILE]
                                               revoke the connection's tokens at HubSpot and forget them
-  hubrules schema pull DIR [--connection ID | --token T] [--hubspot-url URL]
+  hubrules schema pull DIR [--connection ID | --token-file F] [--hubspot-url URL]
                                               save the portal's own properties for check --schema DIR
 
 every command that talks to HubSpot takes --hubspot-api 2026-03 (the default) or v3 (the legacy

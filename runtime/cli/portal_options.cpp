@@ -1,7 +1,10 @@
 #include "runtime/cli/portal_options.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <cstdlib>
 
+#include "runtime/config/secret_source.hpp"
 #include "runtime/mapping/rules_loader.hpp"
 #include "runtime/store/sqlite_state_store.hpp"
 
@@ -16,7 +19,16 @@ hubspot::ApiFamily api_family_from(const CommandLine& line) {
 }
 
 std::string private_app_token_from(const CommandLine& line) {
-  if (auto token = line.value("token")) return *token;
+  const auto token = line.value("token");
+  const auto file = line.value("token-file");
+  if (token && file) throw UsageError("--token and --token-file exclude each other");
+  if (token) {
+    // Still accepted, so existing scripts keep working, but `ps` shows it to every user here.
+    spdlog::warn("--token puts the token on the command line, where every user of this machine can read it; "
+                 "use HUBSPOT_TOKEN or --token-file instead");
+    return *token;
+  }
+  if (file) return config::read_secret({"", *file}, "the private app's token (--token-file)");
   const char* env = std::getenv("HUBSPOT_TOKEN");
   return env ? env : "";
 }

@@ -3,7 +3,8 @@
 // connect, disconnect), read one way:
 //   --hubspot-url URL         https://api.hubapi.com, or a sandbox
 //   --hubspot-api 2026-03|v3  the API family (2026-03 when absent)
-//   --token T                 a private app's token (else HUBSPOT_TOKEN; else a stored connection)
+//   --token-file F            a file holding a private app's token (else HUBSPOT_TOKEN; else a stored
+//                             connection); --token T still works but shows the token in `ps`
 //   --connection ID           which stored connection
 //   --state FILE              the state store (hubrules-state.db)
 //   --ca-file PEM             an extra certificate authority for HTTPS
@@ -17,12 +18,14 @@
 
 namespace hubrules::runtime {
 
-inline const std::set<std::string> kPortalOptions = {"hubspot-url", "hubspot-api", "token",
+inline const std::set<std::string> kPortalOptions = {"hubspot-url", "hubspot-api", "token", "token-file",
                                                      "connection",  "state",       "ca-file"};
 
 // Throws UsageError for a family name it does not know.
 hubspot::ApiFamily api_family_from(const CommandLine& line);
-// --token, else HUBSPOT_TOKEN, else "" (a stored OAuth connection).
+// --token (with a warning: the command line is visible to every user), else --token-file, else
+// HUBSPOT_TOKEN, else "" (a stored OAuth connection). Throws UsageError for --token with
+// --token-file, config::SecretError when the file cannot be read or is empty.
 std::string private_app_token_from(const CommandLine& line);
 // Throws UsageError when --ca-file cannot be read.
 std::vector<std::string> extra_ca_from(const CommandLine& line);

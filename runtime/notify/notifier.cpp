@@ -34,9 +34,22 @@ std::string_view to_string(NotifyOutcome outcome) {
   return "?";
 }
 
+namespace {
+
+SmtpUrl smtp_url_with_credentials(const NotifierConfig& config) {
+  SmtpUrl url = parse_smtp_url(config.smtp_url);
+  if (!config.smtp_user.empty()) url.user = config.smtp_user;
+  if (!config.smtp_password.empty()) url.password = config.smtp_password;
+  if (!url.password.empty() && url.user.empty())
+    throw SmtpError("an SMTP password is given but no user: name it in the URL (smtp://USER@host) or apart");
+  return url;
+}
+
+}  // namespace
+
 ErrorNotifier::ErrorNotifier(NotifierConfig config, NotificationLog& log, Clock& clock)
     : config_(std::move(config)), log_(log), clock_(clock) {
-  if (!config_.smtp_url.empty()) smtp_url_ = parse_smtp_url(config_.smtp_url);
+  if (!config_.smtp_url.empty()) smtp_url_ = smtp_url_with_credentials(config_);
 }
 
 NotifyResult ErrorNotifier::notify_failure(const FailureReport& report) {

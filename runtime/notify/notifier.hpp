@@ -45,6 +45,10 @@ class MemoryNotificationLog : public NotificationLog {
 
 struct NotifierConfig {
   std::string smtp_url;  // empty: write to the outbox
+  // Credentials given apart from the URL (from a file or the environment, not a command line);
+  // when set they replace the URL's own.
+  std::string smtp_user;
+  std::string smtp_password;  // never printed
   SmtpOptions smtp;
   std::filesystem::path outbox_dir;  // usually Outbox::beside(state file)
   std::string from = "hubrules@localhost";
@@ -63,7 +67,8 @@ struct NotifyResult {
 
 class ErrorNotifier {
  public:
-  // Throws SmtpError on a malformed SMTP URL, so a typo shows at start-up, not at the first failure.
+  // Throws SmtpError on a malformed SMTP URL, or a password without a user, so a typo shows at
+  // start-up, not at the first failure.
   ErrorNotifier(NotifierConfig config, NotificationLog& log, Clock& clock);
 
   // Called on every failed post; most calls are throttled. Never throws: a notifier failure

@@ -14,6 +14,8 @@ namespace {
 notify::NotifierConfig notifier_config(const SyncSettings& s) {
   notify::NotifierConfig c;
   c.smtp_url = s.smtp_url;
+  c.smtp_user = s.smtp_user;
+  c.smtp_password = s.smtp_password;
   c.outbox_dir = notify::Outbox::beside(s.state_file);
   c.from = s.mail_from;
   c.to = s.mail_to;

@@ -19,6 +19,8 @@ struct SyncSettings {
   auth::PortalOptions portal;  // HubSpot, API family, connection or token, limits, retries
   std::string state_file = kDefaultStateFile;
   std::string smtp_url;  // empty: error emails go to the outbox beside the state file
+  std::string smtp_user;      // replaces the URL's user when set
+  std::string smtp_password;  // replaces the URL's password when set; read from a file or the environment
   std::string mail_from = "hubrules@localhost";
   std::vector<std::string> mail_to;  // empty: the connection's admin
   SyncOptions pipeline;

@@ -355,7 +355,7 @@ TEST_CASE("auth: a private-app token has a stable connection that does not store
 
 TEST_CASE("auth: open_access_tokens picks the one OAuth connection for the HubSpot URL", "[auth]") {
   AuthRig rig(EACH_API_FAMILY);
-  CHECK_THROWS_WITH(rig.tokens(), Catch::Contains("no HubSpot connection: run `hubrules connect` or pass --token"));
+  CHECK_THROWS_WITH(rig.tokens(), Catch::Contains("no HubSpot connection: run `hubrules connect`, or give a private app's token (HUBSPOT_TOKEN or --token-file)"));
   rig.connect();
   CHECK(rig.tokens()->connection_id() == kPortal);
   TokenSourceOptions elsewhere;
