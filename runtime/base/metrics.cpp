@@ -1,5 +1,7 @@
 #include "runtime/base/metrics.hpp"
 
+#include "runtime/base/split.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -13,37 +15,92 @@ namespace {
 
 // ---- names -------------------------------------------------------------------------------------
 
-bool is_name_start(char c, bool colon_allowed) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (colon_allowed && c == ':');
+bool is_name_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+
+bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
+
+// Prometheus' grammar allows colons in metric names, but promtool lints them: they are for
+// recording rules' names. So both kinds of name follow the label-name grammar here.
+bool matches_name_grammar(std::string_view name) {
+  return !name.empty() && is_name_start(name.front()) && std::all_of(name.begin(), name.end(), is_name_char);
 }
 
-bool is_name_char(char c, bool colon_allowed) { return is_name_start(c, colon_allowed) || (c >= '0' && c <= '9'); }
+bool is_camel_case(std::string_view name) {
+  return std::adjacent_find(name.begin(), name.end(), [](char a, char b) {
+           return a >= 'a' && a <= 'z' && b >= 'A' && b <= 'Z';
+         }) != name.end();
+}
 
-bool matches_name_grammar(std::string_view name, bool colon_allowed) {
-  if (name.empty() || !is_name_start(name.front(), colon_allowed)) return false;
-  return std::all_of(name.begin(), name.end(), [&](char c) { return is_name_char(c, colon_allowed); });
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  return out;
 }
 
 [[noreturn]] void refuse(std::string_view what, std::string_view name, std::string_view why) {
   throw std::invalid_argument(std::string(what) + " \"" + std::string(name) + "\" " + std::string(why));
 }
 
-// Colons are in the grammar but promtool lints them: they are for recording rules' names.
+constexpr std::string_view abbreviated_units[] = {"s", "ms", "us", "ns", "sec", "b", "kb",
+                                                 "mb", "gb", "tb", "pb", "m", "h", "d"};
+constexpr std::string_view type_words[] = {"counter", "gauge", "histogram", "summary"};
+constexpr std::string_view scale_prefixes[] = {"milli", "micro", "nano", "centi", "deci", "kilo", "mega",
+                                               "giga", "tera", "kibi", "mebi", "gibi", "tebi"};
+constexpr std::string_view base_units[] = {"seconds", "bytes", "meters", "grams"};
+constexpr std::string_view other_units[] = {"minutes", "hours", "days", "weeks", "bits", "kilobits", "megabits"};
+
+bool contains(std::span<const std::string_view> words, std::string_view word) {
+  return std::find(words.begin(), words.end(), word) != words.end();
+}
+
+// Prometheus' base units: seconds, not milliseconds or hours; bytes, not kilobytes or bits.
+bool is_scaled_unit(std::string_view word) {
+  if (contains(other_units, word)) return true;
+  return std::any_of(std::begin(scale_prefixes), std::end(scale_prefixes), [&](std::string_view prefix) {
+    return word.starts_with(prefix) && contains(base_units, word.substr(prefix.size()));
+  });
+}
+
+// promtool's lint reads a name word by word (between underscores, any case): no abbreviated or
+// scaled units, and no metric type after the first word.
+void check_name_words(std::string_view name) {
+  const std::string lower = lowercase(name);
+  const std::vector<std::string_view> words = split_nonempty(lower, '_');
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (contains(abbreviated_units, words[i])) refuse("metric name", name, "abbreviates a unit (write seconds, bytes)");
+    if (is_scaled_unit(words[i])) refuse("metric name", name, "scales a unit (use base units: seconds, bytes)");
+    if (i > 0 && contains(type_words, words[i])) refuse("metric name", name, "names a metric type");
+  }
+}
+
 void check_metric_name(std::string_view name, MetricType type) {
-  if (!matches_name_grammar(name, false)) refuse("metric name", name, "is not [a-zA-Z_][a-zA-Z0-9_]*");
-  if (type == MetricType::counter && !name.ends_with("_total")) refuse("counter name", name, "does not end in _total");
+  if (!matches_name_grammar(name)) refuse("metric name", name, "is not [a-zA-Z_][a-zA-Z0-9_]*");
+  if (is_camel_case(name)) refuse("metric name", name, "is camelCase, not snake_case");
+  // Prometheus' rate() and friends are read off the suffix: _total on counters and only there.
+  if ((type == MetricType::counter) != name.ends_with("_total")) {
+    refuse("metric name", name, type == MetricType::counter ? "is a counter's, so ends in _total"
+                                                            : "ends in _total, which only counters do");
+  }
   // A gauge or counter named like a histogram's series would be read as one of them.
   for (std::string_view suffix : {"_bucket", "_count", "_sum"}) {
     if (name.ends_with(suffix)) refuse("metric name", name, "ends in a histogram's sample suffix");
   }
+  check_name_words(name);
 }
 
-void check_label_names(std::span<const std::string> label_names, MetricType type) {
+// promtool lints a family without help; the help is what a reader of the page has to go on.
+void check_help(std::string_view name, std::string_view help) {
+  if (help.empty()) refuse("metric", name, "has no help text");
+}
+
+void check_label_names(std::span<const std::string> label_names) {
   for (std::size_t i = 0; i < label_names.size(); ++i) {
     const std::string& label = label_names[i];
-    if (!matches_name_grammar(label, false)) refuse("label name", label, "is not [a-zA-Z_][a-zA-Z0-9_]*");
+    if (!matches_name_grammar(label)) refuse("label name", label, "is not [a-zA-Z_][a-zA-Z0-9_]*");
+    if (is_camel_case(label)) refuse("label name", label, "is camelCase, not snake_case");
     if (label.starts_with("__")) refuse("label name", label, "is reserved (starts with __)");
-    if (type == MetricType::histogram && label == "le") refuse("label name", label, "is a histogram's bucket label");
+    // Reserved for histograms' buckets and summaries' quantiles, and this registry writes `le` itself.
+    if (label == "le" || label == "quantile") refuse("label name", label, "is reserved for buckets and quantiles");
     if (std::find(label_names.begin(), label_names.begin() + i, label) != label_names.begin() + i) {
       refuse("label name", label, "is repeated");
     }
@@ -272,7 +329,8 @@ std::uint64_t Histogram::count() const noexcept {
 FamilyBase::FamilyBase(std::string name, std::string help, MetricType type, std::vector<std::string> label_names)
     : name_(std::move(name)), help_(std::move(help)), type_(type), label_names_(std::move(label_names)) {
   check_metric_name(name_, type_);
-  check_label_names(label_names_, type_);
+  check_help(name_, help_);
+  check_label_names(label_names_);
 }
 
 void FamilyBase::render(std::string& out) const {
@@ -385,6 +443,7 @@ HistogramFamily& Registry::histogram(std::string name, std::string help, std::ve
 
 void Registry::callback_gauge(std::string name, std::string help, std::function<double()> read) {
   check_metric_name(name, MetricType::gauge);
+  check_help(name, help);
   std::lock_guard lock(mutex_);
   claim_names(name, MetricType::gauge);
   renderers_.push_back(std::make_shared<const Renderer>(
@@ -437,8 +496,9 @@ void Registry::Writer::gauge(std::string_view name, std::string_view help,
 void Registry::Writer::begin(std::string_view name, std::string_view help, MetricType type,
                              std::initializer_list<std::string_view> label_names) {
   check_metric_name(name, type);
+  check_help(name, help);
   std::vector<std::string> labels(label_names.begin(), label_names.end());
-  check_label_names(labels, type);
+  check_label_names(labels);
   if (std::find(names_taken_.begin(), names_taken_.end(), name) != names_taken_.end()) {
     refuse("metric name", name, "is already used");
   }

@@ -178,9 +178,13 @@ class Registry {
   Registry(const Registry&) = delete;
   Registry& operator=(const Registry&) = delete;
 
-  // Counter names end in `_total` (the convention promtool lints for). Each throws
-  // std::invalid_argument on a bad or already used metric name, a bad, reserved or repeated label
-  // name, or (histograms) bounds that are not finite and strictly increasing or a label `le`.
+  // Each throws std::invalid_argument on a metric name that is not [a-zA-Z_][a-zA-Z0-9_]* or is
+  // already used (a histogram's _bucket/_sum/_count names included), on a bad, repeated or reserved
+  // (`__…`, `le`, `quantile`) label name, on histogram bounds that are not finite and strictly
+  // increasing, and on what `promtool check metrics` lints: a counter not ending in `_total` (or
+  // another kind ending in it), a `_bucket`/`_count`/`_sum` suffix, camelCase, abbreviated or scaled
+  // units as words (`_ms`, `_milliseconds`, `_kilobytes`: use seconds and bytes), a type word
+  // (`_gauge`), an empty help text.
   CounterFamily& counter(std::string name, std::string help, std::vector<std::string> label_names = {});
   FloatCounterFamily& float_counter(std::string name, std::string help, std::vector<std::string> label_names = {});
   GaugeFamily& gauge(std::string name, std::string help, std::vector<std::string> label_names = {});

@@ -175,16 +175,31 @@ TEST_CASE("bad names are refused when the family is created", "[metrics]") {
   CHECK_THROWS_AS(registry.gauge("recording:rule", "h"), std::invalid_argument);
   CHECK_THROWS_AS(registry.gauge("queue_count", "h"), std::invalid_argument);
   CHECK_THROWS_AS(registry.counter("requests", "h"), std::invalid_argument);  // no _total
+  CHECK_THROWS_AS(registry.gauge("queued_total", "h"), std::invalid_argument);  // _total is for counters
+  CHECK_THROWS_AS(registry.gauge("queueDepth", "h"), std::invalid_argument);
+  CHECK_THROWS_AS(registry.gauge("g", "h", {"routeName"}), std::invalid_argument);
+  CHECK_THROWS_AS(registry.gauge("latency_ms", "h"), std::invalid_argument);
+  CHECK_THROWS_AS(registry.gauge("uptime_SEC", "h"), std::invalid_argument);
+  CHECK_THROWS_AS(registry.gauge("latency_milliseconds", "h"), std::invalid_argument);
+  CHECK_THROWS_AS(registry.gauge("age_hours", "h"), std::invalid_argument);
+  CHECK_THROWS_AS(registry.gauge("body_kilobytes", "h"), std::invalid_argument);
+  CHECK_THROWS_AS(registry.gauge("queue_gauge", "h"), std::invalid_argument);
+  CHECK_THROWS_AS(registry.counter("calls_counter_total", "h"), std::invalid_argument);
   CHECK_THROWS_AS(registry.gauge("g", "h", {"bad-label"}), std::invalid_argument);
   CHECK_THROWS_AS(registry.gauge("g", "h", {"__reserved"}), std::invalid_argument);
   CHECK_THROWS_AS(registry.gauge("g", "h", {"a", "a"}), std::invalid_argument);
-  CHECK_THROWS_AS(registry.histogram("h_seconds", "h", {1}, {"le"}), std::invalid_argument);
-  CHECK_THROWS_AS(registry.histogram("h_seconds", "h", {1, 1}), std::invalid_argument);
-  CHECK_THROWS_AS(registry.histogram("h_seconds", "h", {2, 1}), std::invalid_argument);
-  CHECK_THROWS_AS(registry.histogram("h_seconds", "h", {1, inf}), std::invalid_argument);
+  CHECK_THROWS_AS(registry.histogram("wait_seconds", "h", {1}, {"le"}), std::invalid_argument);
+  CHECK_THROWS_AS(registry.histogram("wait_seconds", "h", {1, 1}), std::invalid_argument);
+  CHECK_THROWS_AS(registry.histogram("wait_seconds", "h", {2, 1}), std::invalid_argument);
+  CHECK_THROWS_AS(registry.histogram("wait_seconds", "h", {1, inf}), std::invalid_argument);
   CHECK(registry.render().empty());  // nothing refused was registered
 
-  registry.gauge("_ok_Name9", "h", {"_label", "le"});  // le is only reserved in histograms
+  CHECK_THROWS_AS(registry.gauge("g", "h", {"le"}), std::invalid_argument);  // promtool: histograms' only
+  CHECK_THROWS_AS(registry.gauge("g", "h", {"quantile"}), std::invalid_argument);
+  CHECK_THROWS_AS(registry.gauge("g", ""), std::invalid_argument);  // promtool: no help text
+  registry.gauge("_ok_Name9", "h", {"_label", "label_2"});
+  registry.gauge("decisions_holidays", "h");            // units are whole words, not substrings
+  registry.gauge("gauge_readings", "h");                // a type word first is not a type suffix
   CHECK_THROWS_AS(registry.gauge("_ok_Name9", "again"), std::invalid_argument);
 }
 
