@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
   setup_logging();
   const std::map<std::string, int (*)(const Args&)> commands = {
       {"check", run_check},     {"map", run_map},   {"test", run_test},   {"functions", run_functions},
-      {"sandbox", run_sandbox}, {"sync", run_sync}, {"retry", run_retry}, {"demo", run_demo},
+      {"sandbox", run_sandbox}, {"sync", run_sync}, {"retry", run_retry}, {"demo", run_demo},     {"serve", run_serve},
       {"connect", run_connect}, {"disconnect", run_disconnect}, {"schema", run_schema}};
   if (argc < 2) {
     std::cerr << usage;

@@ -308,12 +308,12 @@ struct Service::Parts {
       const auto c = delivery_store->connection(r.id);
       w.sample({r.id}, c && c->status == ConnectionStatus::ok ? 1.0 : 0.0);
     }
-    w.gauge("hubrules_days_since_last_post", "Days since the connection's last successful post (180: it expires).",
+    w.gauge("hubrules_seconds_since_last_post", "Seconds since the connection's last successful post (after 180 days it expires).",
             {"connection"});
     for (const auto& r : rows) {
       const auto c = delivery_store->connection(r.id);
       if (c && c->last_successful_post_at)
-        w.sample({r.id}, std::chrono::duration<double>(now - *c->last_successful_post_at).count() / 86400.0);
+        w.sample({r.id}, std::chrono::duration<double>(now - *c->last_successful_post_at).count());
     }
     w.gauge("hubrules_delivery_owner", "1 when this process delivers for the connection (holds its lease).",
             {"connection"});
