@@ -440,7 +440,10 @@ void Service::shutdown() {
     for (auto& [key, portal] : p.portals)
       if (portal.delivery) deliveries.push_back(portal.delivery.get());
   }
-  for (auto* d : deliveries) d->stop(p.settings.shutdown_timeout);
+  // In parallel: each portal's current batch gets the whole timeout, not a share of it.
+  std::vector<std::thread> stopping;
+  for (auto* d : deliveries) stopping.emplace_back([d, &p] { d->stop(p.settings.shutdown_timeout); });
+  for (auto& t : stopping) t.join();
   if (p.committer) p.committer->stop();
   if (p.server) p.server->stop();
   if (p.maintenance.joinable()) p.maintenance.join();

@@ -165,9 +165,10 @@ void WebhookIntake::journal(const IntakeRoute& route, std::string body, StateSto
 void WebhookIntake::answer(const std::string& integration, const Verdict& v, bool ok, const std::string& error,
                            const http::Respond& respond) {
   if (!ok) {
-    // The store failed the commit: nothing was kept, TimeRex (or a sender) must try again.
-    const bool store_trouble = v.status != 500 || !error.empty();
-    if (observer_) observer_(integration, store_trouble ? "unavailable" : "error");
+    // The commit failed (the store is full or locked, or this write alone failed): nothing of
+    // it was kept, so TimeRex (or any sender) must try again.
+    spdlog::warn("webhook for integration {} not journaled: {}", integration, error);
+    if (observer_) observer_(integration, "unavailable");
     auto r = json_answer(503, "error", "the journal is unavailable; nothing was kept, try again");
     r.headers.emplace_back("Retry-After", "5");
     respond(std::move(r));

@@ -124,11 +124,14 @@ TEST_CASE("sync command: HUBRULES_SMTP_PASSWORD, and a password inside --smtp wa
   }
 }
 
-TEST_CASE("demo command: the main job on the in-process sandbox", "[sync][cli]") {
+TEST_CASE("demo command: the live path — webhooks to an in-process serve, into the sandbox", "[sync][serve][cli]") {
   const auto r = run_hubrules("demo");
   INFO(r.output);
   CHECK(r.status == 0);
+  CHECK_THAT(r.output, Catch::Contains("posting rules/samples/timerex-bookings.ndjson as TimeRex webhooks"));
   CHECK_THAT(r.output, Catch::Contains("HubSpot (the sandbox) now holds 19 contacts, 17 companies, 18 associations"));
   CHECK_THAT(r.output, Catch::Contains("existed before"));
-  CHECK_THAT(r.output, Catch::Contains("contacts      18 created, 4 duplicates"));
+  CHECK_THAT(r.output, Catch::Contains("ack → in HubSpot: median"));
+  CHECK_THAT(r.output, Catch::Contains("(22 bookings)"));
+  CHECK_THAT(r.output, !Catch::Contains("pending"));
 }
