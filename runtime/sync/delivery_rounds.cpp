@@ -28,7 +28,8 @@ std::size_t SyncPipeline::deliver_round() {
     deliver_or_settle(bookings, in_doubt_rounds_);
     return bookings.size();
   } catch (const hubspot::ConnectionBroken& broken) {
-    park_everything(broken);
+    // Checked every round: only new bookings are parked (and reported, within the email's throttle).
+    if (!store_.pending_of(options_.integration, 1).empty()) park_everything(broken);
   } catch (const hubspot::TokenUnavailable& e) {
     spdlog::error("{}; the bookings stay pending", e.what());
   }

@@ -1,6 +1,9 @@
 // The general HTTP server (runtime/http/http_server.hpp) over real sockets on 127.0.0.1: the
 // project's HttpClient for well-behaved requests, a raw POSIX socket for the misbehaving ones
 // (trickled headers, stalled bodies, oversized or malformed requests) and for pipelining.
+#include <sstream>
+#include <spdlog/spdlog.h>
+#include <spdlog/sinks/ostream_sink.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -226,6 +229,11 @@ TEST_CASE("the server answers many requests over one kept-alive connection", "[h
     CHECK_FALSE(got.header("connection").has_value());
   }
   CHECK(client.connections_opened() == 1);
+  // The last answer is counted as done when its write completes, which may be a moment after
+  // the client has read it.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (server.counts().in_flight != 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   const auto counts = server.counts();
   CHECK(counts.connections_accepted == 1);
   CHECK(counts.connections_open == 1);
@@ -271,6 +279,54 @@ TEST_CASE("a handler may answer later from another thread", "[http_server]") {
   CHECK(got.body == R"({"accepted":"b1"})");
   CHECK(client.send(post("/hooks", "b2")).body == R"({"accepted":"b2"})");
   CHECK(client.connections_opened() == 1);
+}
+
+TEST_CASE("many clients at once, answered from other threads, each get their own answers", "[http_server]") {
+  LaterAnswers later;
+  HttpServer server({}, [&](ServerRequest&& request, Respond respond) {
+    ServerResponse out;
+    out.body = request.body;
+    if (request.body.back() % 2 == 0) return respond(std::move(out));  // half at once, half later
+    later.answer_after(1ms, std::move(respond), std::move(out));
+  });
+  server.start();
+  constexpr int kClients = 8;
+  constexpr int kRequests = 40;
+  std::vector<std::future<int>> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.push_back(std::async(std::launch::async, [&, c] {
+      HttpClient client(client_for(server));
+      int right = 0;
+      for (int i = 0; i < kRequests; ++i) {
+        const std::string body = std::to_string(c) + "-" + std::to_string(i);
+        if (client.send(post("/hooks", body)).body == body) ++right;
+      }
+      return right;
+    }));
+  }
+  for (auto& client : clients) CHECK(client.get() == kRequests);
+  const auto counts = server.counts();
+  CHECK(counts.requests == kClients * kRequests);
+  CHECK(counts.connections_accepted == kClients);
+  CHECK(counts.in_flight == 0);
+}
+
+TEST_CASE("the server's log lines name the method, path and status, never headers, queries or bodies", "[http_server]") {
+  std::ostringstream out;
+  auto previous = spdlog::default_logger();
+  auto logger = std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(out));
+  logger->set_level(spdlog::level::debug);
+  spdlog::set_default_logger(logger);
+  {
+    HttpServer server({}, echo);
+    server.start();
+    HttpClient client(client_for(server));
+    client.send({"POST", "/hooks/timerex?token=query-secret", {{"Authorization", "Bearer header-secret"}}, "body-secret"});
+  }
+  spdlog::set_default_logger(previous);
+  const auto text = out.str();
+  CHECK(text.find("POST /hooks/timerex -> 200") != std::string::npos);
+  CHECK(text.find("secret") == std::string::npos);
 }
 
 TEST_CASE("a handler that throws, or drops its Respond, gets a 500; the connection goes on", "[http_server]") {
