@@ -1,4 +1,5 @@
 // `hubrules connect`: a thin shell over auth/connect.hpp (an OAuth app or a private-app token).
+#include <spdlog/spdlog.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -7,6 +8,7 @@
 #include <iostream>
 #include <thread>
 
+#include "runtime/config/secret_source.hpp"
 #include "runtime/auth/connect.hpp"
 #include "runtime/cli/command_line.hpp"
 #include "runtime/cli/commands.hpp"
@@ -33,13 +35,26 @@ void try_open_browser(const std::string& url) {
   if (!failed) std::thread([pid] { ::waitpid(pid, nullptr, 0); }).detach();
 }
 
+// A file or the environment keeps the secret out of `ps` and shell history; --client-secret
+// still works, with a warning, like --token.
+std::string client_secret_from(const CommandLine& line) {
+  if (const auto file = line.value("client-secret-file"))
+    return config::read_secret({"", *file}, "the OAuth app's secret (--client-secret-file)");
+  if (const auto secret = line.value("client-secret")) {
+    spdlog::warn("--client-secret puts the app's secret on the command line, where `ps` shows it; use "
+                 "HUBSPOT_CLIENT_SECRET or --client-secret-file F");
+    return *secret;
+  }
+  const char* env_secret = std::getenv("HUBSPOT_CLIENT_SECRET");
+  return env_secret ? env_secret : "";
+}
+
 int connect_with_oauth(const CommandLine& line, const std::string& state_file) {
   auth::ConnectOptions options;
   options.client_id = *line.value("client-id");
-  // The environment keeps the secret out of `ps` and shell history.
-  const char* env_secret = std::getenv("HUBSPOT_CLIENT_SECRET");
-  options.client_secret = line.value("client-secret").value_or(env_secret ? env_secret : "");
-  if (options.client_secret.empty()) throw UsageError("--client-id needs --client-secret (or HUBSPOT_CLIENT_SECRET)");
+  options.client_secret = client_secret_from(line);
+  if (options.client_secret.empty())
+    throw UsageError("--client-id needs the app's secret: HUBSPOT_CLIENT_SECRET or --client-secret-file F");
   options.hubspot_url = line.value("hubspot-url").value_or(options.hubspot_url);
   options.authorize_url = line.value("authorize-url").value_or("");
   options.scopes = line.value("scopes").value_or(options.scopes);
@@ -78,7 +93,7 @@ int connect_with_token(const CommandLine& line, const std::string& state_file, c
 
 int run_connect(const Args& args) {
   const CommandLine line(args,
-                         {"client-id", "client-secret", "port", "hubspot-url", "authorize-url", "state", "admin-email",
+                         {"client-id", "client-secret", "client-secret-file", "port", "hubspot-url", "authorize-url", "state", "admin-email",
                           "scopes", "token", "token-file", "hubspot-api"},
                          {"no-browser"});
   if (!line.positionals().empty()) throw UsageError("unexpected argument `" + line.positionals().front() + "`");
@@ -88,7 +103,8 @@ int run_connect(const Args& args) {
       throw UsageError("--token/--token-file and --client-id exclude each other");
     return connect_with_oauth(line, state_file);
   }
-  if (line.value("client-secret")) throw UsageError("--client-secret needs --client-id");
+  if (line.value("client-secret") || line.value("client-secret-file"))
+    throw UsageError("--client-secret/--client-secret-file need --client-id");
   const std::string token = private_app_token_from(line);
   if (token.empty())
     throw UsageError("connect needs --client-id and --client-secret (an OAuth app), or HUBSPOT_TOKEN or "

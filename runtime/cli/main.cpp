@@ -33,7 +33,7 @@ usage:
   hubrules serve RULES --listen HOST:PORT [HubSpot options as sync] [--tls-cert PEM --tls-key PEM]
                                               one integration (secret: TIMEREX_WEBHOOK_SECRET or
                                               --webhook-secret-file); see docs/deploy/
-  hubrules connect --client-id ID --client-secret S [--port P] [--hubspot-url URL]
+  hubrules connect --client-id ID [--client-secret-file F] [--port P] [--hubspot-url URL]
                    [--authorize-url URL] [--scopes S] [--admin-email E] [--state FILE] [--no-browser]
   hubrules connect --token-file F             (or HUBSPOT_TOKEN) a private app's token
                                               connect to a HubSpot portal (see runtime/auth/README.md)

@@ -48,8 +48,9 @@ TEST_CASE("auth: `hubrules connect` connects without printing a token; `disconne
   TempDir dir;
   const std::string state = dir.file("state.db").string();
 
-  const std::string command = "'" + std::string(HUBRULES_BINARY) +
-                              "' connect --client-id cid --client-secret s3cret --no-browser --hubspot-url " +
+  hubrules::testing::write_file(dir.file("client.secret").string(), "s3cret\n");
+  const std::string command = "'" + std::string(HUBRULES_BINARY) + "' connect --client-id cid --client-secret-file '" +
+                              dir.file("client.secret").string() + "' --no-browser --hubspot-url " +
                               sandbox.base_url() + api + " --state '" + state + "' --admin-email admin@example.com 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   REQUIRE(pipe != nullptr);
@@ -73,6 +74,7 @@ TEST_CASE("auth: `hubrules connect` connects without printing a token; `disconne
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
   CHECK_THAT(output, Catch::Contains("connected to portal 1234567"));
+  CHECK_THAT(output, !Catch::Contains("s3cret"));
   CHECK_THAT(output, Catch::Contains("scopes: ") && Catch::Contains("crm.objects.companies.write"));
 
   std::string refresh_token;
