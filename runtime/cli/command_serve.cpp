@@ -15,9 +15,11 @@
 #include "runtime/cli/commands.hpp"
 #include "runtime/cli/command_line.hpp"
 #include "runtime/cli/portal_options.hpp"
+#include "runtime/cli/smtp_options.hpp"
 #include "runtime/mapping/rules_loader.hpp"
 #include "runtime/config/secret_source.hpp"
 #include "runtime/config/service_config.hpp"
+#include "runtime/serve/settings_from_config.hpp"
 #include "runtime/serve/service.hpp"
 #include "runtime/store/sqlite_state_store.hpp"
 
@@ -31,57 +33,16 @@ constexpr const char* kUsage =
     "                      [--hubspot-url URL] [--hubspot-api 2026-03|v3] [--token-file F] [--connection ID]\n"
     "                      [--state FILE] [--ca-file PEM] [--burst-limit N] [--search-lag-ms N] [--give-up-after-s N]\n"
     "                      [--retry-for-days N] [--payload-retention-days N] [--shutdown-timeout-s N] [--lease-s N]\n"
-    "                      [--admin-email ADDR] [--smtp URL] [--mail-from ADDR] [--mail-to ADDR] [--no-portal-schema]\n"
+    "                      [--admin-email ADDR] [--smtp URL [--smtp-user U] [--smtp-password-file F]] [--mail-from ADDR]\n"
+    "                      [--mail-to ADDR] [--no-portal-schema]\n"
     "                      [--fsync-per-request]\n"
     "  the webhook secret: TIMEREX_WEBHOOK_SECRET or --webhook-secret-file (one secret a line: rotation)";
 
 const std::set<std::string> valued_options = with_portal_options(
     {"config", "listen", "webhook-secret-file", "tls-cert", "tls-key", "burst-limit", "search-lag-ms",
      "give-up-after-s", "retry-for-days", "payload-retention-days", "shutdown-timeout-s", "lease-s", "admin-email",
-     "smtp", "mail-from", "mail-to"});
+     "smtp", "smtp-user", "smtp-password-file", "mail-from", "mail-to"});
 const std::set<std::string> flag_options = {"no-portal-schema", "fsync-per-request"};
-
-std::vector<std::string> read_ca(const std::string& file) {
-  if (file.empty()) return {};
-  auto text = read_text_file(file);
-  if (!text) throw std::runtime_error("cannot read the certificate authority file " + file);
-  return std::vector<std::string>{*text};
-}
-
-serve::ServeSettings settings_from_config(const std::filesystem::path& file) {
-  const config::ServiceConfig c = config::load_service_config(file);
-  serve::ServeSettings s;
-  s.http.host = c.listen_host;
-  s.http.port = c.listen_port;
-  s.http.tls_cert_file = c.tls_cert;
-  s.http.tls_key_file = c.tls_key;
-  s.state_file = c.state;
-  s.hubspot_url = c.hubspot.url;
-  s.api_family = hubspot::parse_api_family(c.hubspot.api).value_or(hubspot::ApiFamily::v2026_03);
-  s.extra_ca_pem = read_ca(c.hubspot.ca_file);
-  s.burst_limit = c.hubspot.burst_limit;
-  s.shutdown_timeout = Millis(1000L * c.shutdown_timeout_s);
-  s.payload_retention_days = c.payload_retention_days;
-  s.retry_for_days = c.retry_for_days;
-  if (c.smtp) {
-    s.notifier.smtp_url = c.smtp->url;
-    s.notifier.from = c.smtp->from;
-    s.notifier.to = c.smtp->to;
-  }
-  for (const auto& i : c.integrations) {
-    serve::ServeIntegration integration;
-    integration.name = i.name;
-    integration.rules = i.rules;
-    integration.connection = i.connection;
-    if (!i.token.empty()) integration.token = config::read_secret(i.token, "the HubSpot token of integration `" + i.name + "`");
-    integration.webhook_secrets = config::read_secrets(i.secret, "the webhook secret of integration `" + i.name + "`");
-    integration.team_url_path = i.team_url_path;
-    integration.calendar_url_path = i.calendar_url_path;
-    integration.admin_email = i.admin_email;
-    s.integrations.push_back(std::move(integration));
-  }
-  return s;
-}
 
 std::vector<std::string> webhook_secrets_from(const CommandLine& cl) {
   config::SecretSource source;
@@ -116,7 +77,10 @@ serve::ServeSettings settings_from_command_line(const CommandLine& cl) {
   s.shutdown_timeout = Millis(1000 * cl.number("shutdown-timeout-s", 30, 0, 3600));
   s.lease.duration = Millis(1000 * cl.number("lease-s", 15, 1, 3600));
   s.lease.renew_every = std::max(Millis(200), s.lease.duration / 5);
-  s.notifier.smtp_url = cl.value("smtp").value_or("");
+  const SmtpCredentials smtp = smtp_options_from(cl);
+  s.notifier.smtp_url = smtp.url;
+  s.notifier.smtp_user = smtp.user;
+  s.notifier.smtp_password = smtp.password;
   s.notifier.from = cl.value("mail-from").value_or(s.notifier.from);
   if (auto to = cl.value("mail-to")) s.notifier.to = {*to};
   s.check_portal_schema = !cl.flag("no-portal-schema");
@@ -168,7 +132,7 @@ int run_serve(const Args& args) {
   const auto config_file = cl.value("config");
   if (config_file ? !cl.positionals().empty() : cl.positionals().size() != 1) throw UsageError(kUsage);
   serve::Service::SettingsLoader loader;
-  if (config_file) loader = [file = *config_file] { return settings_from_config(file); };
+  if (config_file) loader = [file = *config_file] { return serve::settings_from_config(file); };
   else loader = [settings = settings_from_command_line(cl)] { return settings; };
   const sigset_t signals = service_signals();
   serve::Service service(loader);

@@ -12,6 +12,7 @@
 #include "runtime/cli/command_line.hpp"
 #include "runtime/cli/commands.hpp"
 #include "runtime/cli/portal_options.hpp"
+#include "runtime/cli/smtp_options.hpp"
 #include "runtime/mapping/rules_loader.hpp"
 #include "runtime/auth/oauth_tokens.hpp"
 #include "runtime/config/secret_source.hpp"
@@ -42,37 +43,6 @@ const std::set<std::string> valued_options =
     with_portal_options({"burst-limit", "search-rate", "search-lag-ms", "give-up-after-s", "smtp", "smtp-user",
                          "smtp-password-file", "mail-from", "mail-to", "schema", "wait-s"});
 
-// --smtp-password-file, else HUBRULES_SMTP_PASSWORD, else "" (the URL's own password, if any).
-std::string smtp_password_from(const CommandLine& cl) {
-  if (const auto file = cl.value("smtp-password-file"))
-    return config::read_secret({"", *file}, "the SMTP password (--smtp-password-file)");
-  if (std::getenv("HUBRULES_SMTP_PASSWORD") == nullptr) return "";
-  return config::read_secret({"HUBRULES_SMTP_PASSWORD", ""}, "the SMTP password");
-}
-
-// A password inside --smtp still works, so existing cron lines keep sending, but `ps` shows it.
-void warn_of_password_in_url(const std::string& url) {
-  try {
-    if (notify::parse_smtp_url(url).password.empty()) return;
-  } catch (const notify::SmtpError&) {
-    return;  // the notifier reports a malformed URL itself
-  }
-  spdlog::warn("the SMTP password is inside the --smtp URL, where every user of this machine can read it; "
-               "put it in a file (--smtp-password-file F) or in HUBRULES_SMTP_PASSWORD");
-}
-
-void smtp_settings_from(const CommandLine& cl, SyncSettings& s) {
-  s.smtp_url = cl.value("smtp").value_or("");
-  if (s.smtp_url.empty()) {
-    if (cl.value("smtp-user") || cl.value("smtp-password-file"))
-      throw UsageError("--smtp-user and --smtp-password-file need --smtp URL");
-    return;
-  }
-  warn_of_password_in_url(s.smtp_url);
-  s.smtp_user = cl.value("smtp-user").value_or("");
-  s.smtp_password = smtp_password_from(cl);
-}
-
 SyncSettings settings_from(const CommandLine& cl) {
   SyncSettings s;
   s.portal = portal_options_from(cl);
@@ -84,7 +54,10 @@ SyncSettings settings_from(const CommandLine& cl) {
   s.portal.limits.search_max = static_cast<std::size_t>(cl.number("search-rate", 5, 1, 1'000));
   s.pipeline.search_lag = Millis(cl.number("search-lag-ms", 30'000, 0, 600'000));
   s.portal.retry.max_total = Millis(1000 * cl.number("give-up-after-s", 120, 1, 86'400));
-  smtp_settings_from(cl, s);
+  const SmtpCredentials smtp = smtp_options_from(cl);
+  s.smtp_url = smtp.url;
+  s.smtp_user = smtp.user;
+  s.smtp_password = smtp.password;
   s.mail_from = cl.value("mail-from").value_or(s.mail_from);
   if (auto to = cl.value("mail-to")) s.mail_to = {*to};
   s.pipeline.progress = !cl.flag("no-progress") && ::isatty(STDERR_FILENO);
