@@ -229,6 +229,7 @@ if part 2; then
     --prefix steady- --rate "$STEADY_RATE" --seconds "$STEADY_S")
   steady=$("${HELPER[@]}" wait --state "$WORK/steady.db" --prefix steady- --expect "$n" --timeout 300 --poll 0.5)
   steady_m=$(metrics)
+  STEADY_CALLS=$(json "$steady_m" 'int(hubspot_calls)')
   stop "$SERVE_PID"; stop "$SANDBOX_PID"
   # (b) burst
   sandbox sandbox-burst "${LIMITS[@]}"
@@ -243,6 +244,7 @@ if part 2; then
   burst=$(cat "$WORK/burst-wait.json")
   burst_m=$(metrics)
   stop "$SERVE_PID"; stop "$SANDBOX_PID"
+  burst_ret=$("${HELPER[@]}" retention --state "$WORK/burst.db")
   read -r T CALLS BCALLS BUSY < <(json "$burst" '"%s %d %d %d" % (first_received_to_last_final_s, hubspot_calls, hubspot_burst_calls, busiest_10s_burst_calls)')
   SHARE=$("$PY" -c "import math; print(round(100 * $BCALLS / (100 * math.ceil($T / 10))))")
   PER1K=$("$PY" -c "print(round($CALLS * 1000 / $BURST))")
@@ -263,6 +265,8 @@ if part 2; then
     echo "| share of the burst limit used (of 100 per 10 s begun) | $SHARE % |"
     echo "| busiest 10 s (sampled each second) | $BUSY of 100 |"
     echo "| 429 answers | $(json "$burst_m" 'int(hubspot_429)') |"
+    echo "| steady run: HubSpot calls (the portal schema's 2 GETs at start included); per 1,000 bookings | $STEADY_CALLS; $("$PY" -c "print(round($STEADY_CALLS * 1000 / $n))") |"
+    echo "| the burst's state file, MB per 100k bookings: as left; payloads dropped as serve's retention does; after a full VACUUM | $(json "$burst_ret" '"%s; %s; %s" % (mb_per_100k_before, mb_per_100k_after, mb_per_100k_after_vacuum)') |"
     echo "| hubrules_ack_to_delivered_seconds observations (steady; burst) | $(json "$steady_m" 'int(ack_to_delivered_count)'); $(json "$burst_m" 'int(ack_to_delivered_count)') |"
     echo
   } >>"$TABLES"
@@ -278,8 +282,8 @@ if part 3; then
   {
     echo "### 3. Journal size: delivering $JOURNAL_NEW new bookings into a lifted sandbox (burst 100,000, search 100,000/s, no search lag) with N finished bookings in the state"
     echo
-    echo "| finished bookings in the state | prefill s | delivering $JOURNAL_NEW: first ack → last finished s | serve CPU ms per booking | state MB per 100k bookings | after dropping payloads |"
-    echo "| ---: | ---: | ---: | ---: | ---: | ---: |"
+    echo "| finished bookings in the state | prefill s | delivering $JOURNAL_NEW: first ack → last finished s | serve CPU ms per booking | state MB per 100k bookings | after dropping payloads (serve's retention SQL) | after a full VACUUM |"
+    echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   } >>"$TABLES"
   declare -A JCPU
   for N in "${JOURNAL_SIZES[@]}"; do
@@ -297,8 +301,9 @@ if part 3; then
     stop "$SERVE_PID"; stop "$SANDBOX_PID"
     ret=$("${HELPER[@]}" retention --state "$state")
     JCPU[$N]=$("$PY" -c "print(round(($c1 - $c0) * 1000 / $JOURNAL_NEW, 3))")
-    printf '| %d | %s | %s | %s | %s | %s |\n' "$N" "$(json "$pre" seconds)" "$(json "$j" first_received_to_last_final_s)" \
-      "${JCPU[$N]}" "$(json "$ret" mb_per_100k_before)" "$(json "$ret" mb_per_100k_after)" >>"$TABLES"
+    printf '| %d | %s | %s | %s | %s | %s | %s |\n' "$N" "$(json "$pre" seconds)" "$(json "$j" first_received_to_last_final_s)" \
+      "${JCPU[$N]}" "$(json "$ret" mb_per_100k_before)" "$(json "$ret" mb_per_100k_after)" \
+      "$(json "$ret" mb_per_100k_after_vacuum)" >>"$TABLES"
     echo "   N=$N: ${JCPU[$N]} ms CPU per booking" >&2
     rm -f "$state" "$state-wal" "$state-shm"
   done
