@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The serve benchmark: `hubrules serve` as TimeRex and HubSpot see it, in three parts.
 #
-#   bash bench/run_serve_bench.sh [--quick]   (from the project root; ~7 min, --quick ~4 min)
+#   bash bench/run_serve_bench.sh [--quick]   (from the project root; ~5 min, --quick ~3 min)
 #
 #  1 intake: webhooks acknowledged durably per second, p50/p99 latency and commits (fsyncs) per
 #    second at 1, 16 and 64 connections (wrk + bench/serve_intake.lua, every request a new
