@@ -129,6 +129,8 @@ bool ConnectionDelivery::own_lease(LeaseKeeper& keeper, std::unique_ptr<Running>
   for (const auto& integration : integrations_) {
     SyncOptions options = settings_.pipeline;
     options.integration = integration.name;
+    if (settings_.on_delivered)
+      options.on_delivered = [report = settings_.on_delivered, name = integration.name](Millis m) { report(name, m); };
     auto records = std::make_unique<hubspot::HubSpotRecords>(
         portal_.api(), portal_.token_use(), company_dedupe_properties(*integration.plan), portal_.paths());
     auto pipeline = std::make_unique<SyncPipeline>(integration.plan, *next->fenced, *records, portal_.tokens(), clock_,

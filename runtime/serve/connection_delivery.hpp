@@ -10,6 +10,7 @@
 // the lease first: a process that was paused past its lease does nothing more.
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,6 +37,9 @@ struct DeliverySettings {
   LeaseOptions lease;
   std::string owner;               // this process (process_owner_id())
   Millis idle_poll{1'000};         // the safety net under the intake's wake-ups
+  // Told, for each booking delivered, its integration and how long after its arrival it reached
+  // HubSpot (hubrules_ack_to_delivered_seconds).
+  std::function<void(const std::string& integration, Millis)> on_delivered;
 };
 
 // A snapshot for /metrics and /readyz.

@@ -161,6 +161,9 @@ struct Service::Parts {
     d.pipeline.retries = RetrySchedule::standard(s.retry_for_days);
     d.pipeline.state_file = s.state_file;
     d.pipeline.batch_size = 200;
+    d.on_delivered = [this](const std::string& integration, Millis m) {
+      metrics.ack_to_delivered.with({integration}).observe(std::chrono::duration<double>(m).count());
+    };
     return d;
   }
 
