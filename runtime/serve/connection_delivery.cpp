@@ -1,5 +1,6 @@
 #include "runtime/serve/connection_delivery.hpp"
 
+#include <algorithm>
 #include <future>
 
 #include <spdlog/spdlog.h>
@@ -98,6 +99,7 @@ void ConnectionDelivery::run() {
       spdlog::error("connection {}: delivery round failed: {}", connection_id_, e.what());
     }
     if (work == 0) idle(settings_.idle_poll);
+    else if (work < settings_.pipeline.batch_size / 2) pace();
   }
   running.reset();
   portal_.guard_sends({});
@@ -158,6 +160,19 @@ std::size_t ConnectionDelivery::round(Running& running) {
     status_.in_doubt_resolved += after.in_doubt_resolved - before.in_doubt_resolved;
   }
   return work;
+}
+
+// A round that did not fill half a batch leaves time for more bookings to arrive before the
+// next: a round costs about kCallsPerRound limited calls whatever its size, so back-to-back
+// small rounds at a trickle would spend the portal's 10-second budget early and then make every
+// booking wait for the window to roll. Spacing them to a share of the limit keeps batches growing
+// with the load and the latency short. A full round goes on at once.
+void ConnectionDelivery::pace() {
+  constexpr int kCallsPerRound = 4;  // read contacts, create companies, create contacts, and a spare
+  const auto& limiter = portal_.limiter();
+  const auto spacing = limiter.burst_window() * kCallsPerRound / std::max<std::size_t>(limiter.burst_max(), 1);
+  std::unique_lock lock(mutex_);
+  wake_.wait_for(lock, spacing, [&] { return stopping_; });
 }
 
 void ConnectionDelivery::idle(Millis wait) {

@@ -72,6 +72,7 @@ class ConnectionDelivery {
   bool own_lease(LeaseKeeper& keeper, std::unique_ptr<Running>& running);
   std::size_t round(Running& running);
   void idle(Millis wait);
+  void pace();
 
   const std::string connection_id_;
   StateStore& store_;

@@ -173,6 +173,18 @@ CREATE TABLE dead_letters (
 );
 CREATE INDEX dead_letters_by_time ON dead_letters (received_at);
 )sql"},
+    {7, "payloads apart from the journal, so that dropping them frees whole pages", R"sql(
+-- Keyed by arrival: the oldest payloads are dropped first, and they fill whole pages of their own.
+CREATE TABLE booking_payloads (
+  intake_sequence INTEGER PRIMARY KEY,
+  payload         TEXT NOT NULL
+);
+INSERT INTO booking_payloads (intake_sequence, payload)
+  SELECT intake_sequence, payload FROM bookings WHERE payload <> '';
+UPDATE bookings SET payload = '' WHERE payload <> '';
+DROP INDEX bookings_final_with_payload;
+CREATE INDEX create_intents_resolved ON create_intents (resolved_at) WHERE status <> 'unresolved';
+)sql"},
 };
 
 inline std::span<const Migration> migrations() { return migration_list; }

@@ -99,7 +99,8 @@ Disposition disposition_from_string(std::string_view text) {
 // ---- rows -----------------------------------------------------------------------------------
 
 #define HUBRULES_BOOKING_COLUMNS                                                                        \
-  "event_id, payload, state, reason, coalesce(connection_id, ''), attempts, intake_sequence, received_at, " \
+  "event_id, coalesce((SELECT p.payload FROM booking_payloads p WHERE p.intake_sequence = bookings.intake_sequence), " \
+  "''), state, reason, coalesce(connection_id, ''), attempts, intake_sequence, received_at, " \
   "updated_at, last_attempt_at, integration, retry_at"
 
 JournaledBooking read_booking(const Statement& row, const std::string& file) {
@@ -311,12 +312,20 @@ void SqliteStateStore::transaction(const std::function<void(StateStore&)>& work)
 bool SqliteStateStore::journal(const std::string& integration, const std::string& event_id, std::string_view payload,
                                TimePoint received_at) {
   std::lock_guard lock(impl_->mutex);
-  auto q = impl_->use(
-      "INSERT INTO bookings (event_id, payload, state, received_at, updated_at, integration) "
-      "VALUES (?1, ?2, 'pending', ?3, ?4, ?5) ON CONFLICT (event_id) DO NOTHING");
-  q->bind(1, event_id).bind(2, payload).bind(3, to_millis(received_at)).bind(4, impl_->now());
-  q->bind(5, integration).run();
-  return impl_->db.changes() == 1;
+  bool added = false;
+  impl_->atomically([&] {
+    auto q = impl_->use(
+        "INSERT INTO bookings (event_id, payload, state, received_at, updated_at, integration) "
+        "VALUES (?1, '', 'pending', ?2, ?3, ?4) ON CONFLICT (event_id) DO NOTHING RETURNING intake_sequence");
+    q->bind(1, event_id).bind(2, to_millis(received_at)).bind(3, impl_->now()).bind(4, integration);
+    if (!q->step()) return;
+    const std::int64_t sequence = q->integer(0);
+    q->reset();
+    auto p = impl_->use("INSERT INTO booking_payloads (intake_sequence, payload) VALUES (?1, ?2)");
+    p->bind(1, sequence).bind(2, payload).run();
+    added = true;
+  });
+  return added;
 }
 
 std::optional<JournaledBooking> SqliteStateStore::booking(const std::string& event_id) {
@@ -827,14 +836,18 @@ std::size_t SqliteStateStore::drop_payloads_before(TimePoint before) {
   std::lock_guard lock(impl_->mutex);
   std::size_t dropped = 0;
   impl_->atomically([&] {
-    auto bookings = impl_->use(
-        "UPDATE bookings SET payload = '' WHERE payload <> '' AND state IN ('delivered', 'skipped', 'invalid') "
-        "AND updated_at < ?1");
-    bookings->bind(1, to_millis(before)).run();
+    auto payloads = impl_->use(
+        "DELETE FROM booking_payloads WHERE intake_sequence IN (SELECT p.intake_sequence FROM booking_payloads p "
+        "JOIN bookings b ON b.intake_sequence = p.intake_sequence "
+        "WHERE b.state IN ('delivered', 'skipped', 'invalid') AND b.updated_at < ?1)");
+    payloads->bind(1, to_millis(before)).run();
     dropped += static_cast<std::size_t>(impl_->db.changes());
     auto letters = impl_->use("UPDATE dead_letters SET body = '' WHERE body <> '' AND received_at < ?1");
     letters->bind(1, to_millis(before)).run();
     dropped += static_cast<std::size_t>(impl_->db.changes());
+    // A settled intent only mattered until it was settled; its booking's outcome stays.
+    auto intents = impl_->use("DELETE FROM create_intents WHERE status <> 'unresolved' AND resolved_at < ?1");
+    intents->bind(1, to_millis(before)).run();
   });
   if (dropped > 0 && impl_->transaction_depth == 0) impl_->db.exec("PRAGMA incremental_vacuum");
   return dropped;

@@ -172,3 +172,34 @@ TEST_CASE("records created here belong to their connection", "[store][serve]") {
   store.remember_contact({"301", "x@a.jp", TimePoint{}, "portal-2"});  // the same guest in another portal
   CHECK(store.find_contact("x@a.jp", "portal-2")->hubspot_id == "301");
 }
+
+TEST_CASE("dropping old payloads gives their space back to the file system", "[store][serve]") {
+  TempDir dir;
+  const auto file = dir.path() / "s.db";
+  ManualClock clock(TimePoint{} + 1000h);
+  const std::string payload(2000, 'x');
+  std::uintmax_t full = 0;
+  {
+    SqliteStateStore store(file, clock);
+    for (int chunk = 0; chunk < 10; ++chunk)
+      store.transaction([&](StateStore& s) {
+        for (int i = 0; i < 500; ++i) {
+          const std::string id = "e" + std::to_string(chunk * 500 + i);
+          s.journal(id, payload, clock.now());
+          s.set_state(id, BookingState::delivered);
+        }
+      });
+  }
+  full = std::filesystem::file_size(file);
+  {
+    SqliteStateStore store(file, clock);
+    clock.advance(24h * 31);
+    CHECK(store.drop_payloads_before(clock.now() - 24h * 30) == 5000);
+    CHECK(store.booking("e42")->state == BookingState::delivered);
+    CHECK(store.booking("e42")->payload.empty());
+  }
+  const auto after = std::filesystem::file_size(file);
+  INFO("file size before " << full << " bytes, after " << after);
+  CHECK(full > 10'000'000);
+  CHECK(after * 4 < full);
+}
