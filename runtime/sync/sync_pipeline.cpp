@@ -67,7 +67,8 @@ SyncPipeline::SyncPipeline(engine::PlanPtr plan, StateStore& store, hubspot::Hub
       tokens_(tokens),
       clock_(clock),
       options_(std::move(options)),
-      notifier_(notifier) {}
+      notifier_(notifier),
+      started_at_(clock.now()) {}
 
 // ---- intake ---------------------------------------------------------------------------------
 
@@ -464,11 +465,15 @@ std::set<DedupeKey> SyncPipeline::resolve_in_doubt(bool wait) {
   held_events_.clear();
   if (!wait) {
     // A company create is visible to search once it cannot reach HubSpot any more and the lag
-    // has passed; until then its bookings, and any booking sharing one of its keys, wait.
+    // has passed; until then its bookings, and any booking sharing one of its keys, wait. One
+    // written before this pipeline began came from an earlier owner of the lease (a killed or
+    // fenced process), whose sends stopped when it lost the lease: it reaches no later than our
+    // start, as `sync` assumes at its start — not create_reach (minutes) after it was written.
     const auto now = clock_.now();
     std::erase_if(intents, [&](const CreateIntent& i) {
-      if (i.object_type == ObjectType::contact || i.written_at + options_.create_reach + options_.search_lag <= now)
-        return false;
+      const auto reach = i.written_at + options_.create_reach;
+      const auto last_reach = i.written_at < started_at_ ? std::min(reach, started_at_) : reach;
+      if (i.object_type == ObjectType::contact || last_reach + options_.search_lag <= now) return false;
       held.insert(i.keys.begin(), i.keys.end());
       held_events_.insert(i.event_id);
       return true;

@@ -113,6 +113,7 @@ class SyncPipeline {
   std::map<std::string, int> in_doubt_rounds_;
   TimePoint parked_checked_{};
   bool continuous_ = false;  // in deliver_round: never wait out the search lag
+  TimePoint started_at_;     // creates in doubt from before it are an earlier owner's
 };
 
 }  // namespace hubrules::runtime

@@ -1,7 +1,6 @@
 // kill -9 at any moment, run again: HubSpot ends with exactly what one clean run makes. The
 // real `hubrules sync` binary is killed mid-run, repeatedly, against an in-process sandbox.
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 
 #include <catch2/catch.hpp>
@@ -12,30 +11,17 @@
 #include <thread>
 
 #include "runtime/sandbox/sandbox.hpp"
+#include "tests/process_support.hpp"
 #include "tests/sync_harness.hpp"
-
-extern char** environ;
 
 using namespace hubrules;
 using namespace hubrules::runtime;
 using hubrules::testing::booking;
+using hubrules::testing::picture;
+using hubrules::testing::wait_exit;
 using hubrules::testing::TempDir;
 
 namespace {
-
-// What the CRM holds, without ids: contacts with the company they are associated with, and
-// the companies with how many records each key has.
-std::multiset<std::string> picture(const SandboxState& s) {
-  std::map<std::string, std::string> company_of;
-  for (const auto& c : s.companies) company_of[c.id] = c.property("domain") + "|" + c.property("name");
-  std::map<std::string, std::string> email_of;
-  for (const auto& c : s.contacts) email_of[c.id] = c.property("email");
-  std::multiset<std::string> out;
-  for (const auto& c : s.companies) out.insert("company " + company_of[c.id]);
-  for (const auto& c : s.contacts) out.insert("contact " + c.property("email"));
-  for (const auto& a : s.associations) out.insert("association " + email_of[a.contact_id] + " -> " + company_of[a.company_id]);
-  return out;
-}
 
 std::string bookings_file(const TempDir& dir) {
   std::string text;
@@ -51,27 +37,9 @@ std::string bookings_file(const TempDir& dir) {
 }
 
 pid_t start_sync(const std::string& bookings, const std::string& url, const std::string& state) {
-  std::vector<std::string> args = {HUBRULES_BINARY, "sync", testing::source_dir() + "/rules/timerex.rules", bookings,
-                                   "--hubspot-url", url, "--token", "pat-crash-test", "--state", state,
-                                   "--search-lag-ms", "1500", "--no-progress"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t quiet;
-  posix_spawn_file_actions_init(&quiet);
-  posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&quiet, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, argv[0], &quiet, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&quiet);
-  REQUIRE(rc == 0);
-  return pid;
-}
-
-int wait_exit(pid_t pid) {
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return testing::spawn_hubrules({"sync", testing::source_dir() + "/rules/timerex.rules", bookings, "--hubspot-url", url,
+                                  "--token", "pat-crash-test", "--state", state, "--search-lag-ms", "1500",
+                                  "--no-progress"});
 }
 
 SandboxOptions sandbox_options() {
