@@ -40,10 +40,20 @@ void narrow_open_file(int fd, const std::filesystem::path& file) {
 }
 
 // Creating the file before SQLite does fixes its mode: SQLite would use 0644, and it gives
-// the -wal and -shm files the main file's mode.
+// the -wal and -shm files the main file's mode. An existing file is never opened here: closing
+// a descriptor of a file drops every POSIX lock this process holds on it, SQLite's included,
+// so opening and closing it beside a live connection (a second store on the same file in this
+// process) would let another process checkpoint and remove the WAL under that connection.
 std::string create_private_file(const std::filesystem::path& file) {
-  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, private_mode);
-  if (fd < 0) fail_on_file(file, "cannot create or open");
+  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, private_mode);
+  if (fd < 0) {
+    if (errno != EEXIST) fail_on_file(file, "cannot create");
+    struct stat status {};
+    if (::stat(file.c_str(), &status) != 0) fail_on_file(file, "cannot inspect");
+    if ((status.st_mode & 0777) != private_mode && ::chmod(file.c_str(), private_mode) != 0)
+      fail_on_file(file, "cannot make it private (mode 0600)");
+    return file.string();
+  }
   try {
     narrow_open_file(fd, file);
   } catch (...) {

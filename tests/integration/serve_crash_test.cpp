@@ -29,10 +29,7 @@ std::size_t pending_in(const std::string& state) {
 }  // namespace
 
 TEST_CASE("serve: killed with SIGKILL at random moments and restarted, every acknowledged booking reaches HubSpot once",
-          "[serve][crash][!mayfail]") {
-  // Fails today: after a restart some acknowledged bookings stay pending (attempts 1, no reason,
-  // no retry delay, no intent in doubt) while the delivery loop idles and the lease row is no
-  // longer renewed; pending_reasons() below shows them. Tagged !mayfail until that is fixed.
+          "[serve][crash]") {
   TempDir dir;
   const auto bookings = many_bookings(600);
   const auto expected = clean_picture(dir, bookings, crash_sandbox_options());

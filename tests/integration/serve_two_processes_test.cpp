@@ -26,9 +26,7 @@ std::size_t in_state(const std::string& state, runtime::BookingState s) { return
 }  // namespace
 
 TEST_CASE("serve: two serves on one state file, webhooks alternating between them: nothing twice, nothing lost",
-          "[serve][lease][!mayfail]") {
-  // Fails today: the second serve may not start ("database is locked" at its rule check), and
-  // some bookings stay pending as in serve_crash_test.
+          "[serve][lease]") {
   TempDir dir;
   const auto bookings = many_bookings(400, "two-");
   const auto expected = clean_picture(dir, bookings, crash_sandbox_options());
@@ -89,8 +87,7 @@ TEST_CASE("sync: two runs started together on one state: one delivers, the other
 }
 
 TEST_CASE("sync beside a running serve on the same state and connection: serve keeps the lease, nothing twice",
-          "[serve][lease][!mayfail]") {
-  // Fails today: sync exits 75 as it should, but some of its journaled bookings stay pending in serve.
+          "[serve][lease]") {
   TempDir dir;
   runtime::Sandbox crm(crash_sandbox_options());
   crm.start();
