@@ -287,10 +287,14 @@ def cmd_prefill(a):
 
     with db:
         ts = lambda i: t0 + i * 10  # noqa: E731 — spread over the 40 days' first half hour
-        db.executemany(
-            "INSERT INTO bookings (event_id, payload, state, attempts, received_at, updated_at, last_attempt_at,"
-            " connection_id, integration) VALUES (?, ?, 'delivered', 1, ?, ?, ?, ?, 'default')",
-            (("prefill-%d" % i, body, ts(i), ts(i) + 1500, ts(i) + 1000, connection) for i, body in docs()))
+        # As the store writes them since migration 7: the payload in booking_payloads, keyed by
+        # the booking's intake_sequence.
+        for i, body in docs():
+            cursor = db.execute(
+                "INSERT INTO bookings (event_id, payload, state, attempts, received_at, updated_at, last_attempt_at,"
+                " connection_id, integration) VALUES (?, '', 'delivered', 1, ?, ?, ?, ?, 'default')",
+                ("prefill-%d" % i, ts(i), ts(i) + 1500, ts(i) + 1000, connection))
+            db.execute("INSERT INTO booking_payloads (intake_sequence, payload) VALUES (?, ?)", (cursor.lastrowid, body))
         db.executemany(
             "INSERT INTO outcomes (event_id, contact_id, company_id, contact_disposition, company_disposition,"
             " associated, updated_at) VALUES (?, ?, ?, 'created', 'created', 1, ?)",
@@ -311,21 +315,25 @@ def cmd_prefill(a):
 
 def cmd_retention(a):
     """The state file's size, then what drop_payloads_before does (the same SQL as
-    SqliteStateStore::drop_payloads_before: empty the payloads of finished bookings, then an
-    incremental vacuum), and the size after."""
+    SqliteStateStore::drop_payloads_before: delete the payloads of finished bookings and the settled
+    create intents, then an incremental vacuum), and the size after."""
     db = sqlite3.connect(a.state, timeout=60)
+    db.execute("PRAGMA foreign_keys=ON")  # as the store: an intent's keys go with it
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     rows = db.execute("SELECT count(*) FROM bookings").fetchone()[0]
     before = os.path.getsize(a.state)
     with db:
-        dropped = db.execute("UPDATE bookings SET payload = '' WHERE payload <> '' AND state IN "
-                             "('delivered', 'skipped', 'invalid') AND updated_at < ?",
-                             (int(time.time() * 1000) + 1,)).rowcount
-    db.execute("PRAGMA incremental_vacuum").fetchall()  # one page a step: run it to the end
+        until = int(time.time() * 1000) + 1
+        dropped = db.execute(
+            "DELETE FROM booking_payloads WHERE intake_sequence IN (SELECT p.intake_sequence FROM booking_payloads p "
+            "JOIN bookings b ON b.intake_sequence = p.intake_sequence "
+            "WHERE b.state IN ('delivered', 'skipped', 'invalid') AND b.updated_at < ?)", (until,)).rowcount
+        db.execute("DELETE FROM create_intents WHERE status <> 'unresolved' AND resolved_at < ?", (until,))
+    db.executescript("PRAGMA incremental_vacuum;")  # sqlite3_exec runs it to the end, as the store does
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     after = os.path.getsize(a.state)
-    # What a full VACUUM would give (serve never runs one): emptied payloads leave partly empty
-    # leaf pages that an incremental vacuum cannot return, only whole free pages.
+    # What a full VACUUM would give (serve never runs one), for comparison: the payloads live in a
+    # table of their own keyed by arrival, so dropping the oldest frees whole pages.
     db.execute("VACUUM")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     vacuumed = os.path.getsize(a.state)
