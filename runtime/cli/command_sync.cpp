@@ -16,7 +16,6 @@
 #include "runtime/mapping/rules_loader.hpp"
 #include "runtime/auth/oauth_tokens.hpp"
 #include "runtime/config/secret_source.hpp"
-#include "runtime/hubspot/properties_api.hpp"
 #include "runtime/notify/smtp.hpp"
 #include "runtime/store/sqlite_state_store.hpp"
 #include "runtime/sync/portal_schema.hpp"
@@ -78,11 +77,7 @@ LoadedRules rules_for_delivery(const CommandLine& cl, const SyncSettings& settin
     auth::PortalOptions options = settings.portal;
     options.retry.max_total = std::min(options.retry.max_total, Millis(10'000));
     auth::PortalApi portal(store, Clock::system(), options);
-    hubspot::PropertiesApi api(portal.api(), portal.token_use(), portal.paths());
-    const auto read =
-        read_portal_schema(api, store, portal.tokens().connection_id(), Clock::system(), settings.schema_max_age);
-    spdlog::info("rules checked against the portal's properties ({})", read.from_cache ? "cached" : "read now");
-    return load_rules(path, read.schema);
+    return load_rules(path, schema_to_check_against(portal, store, Clock::system(), settings.schema_max_age));
   } catch (const auth::NoConnection&) {
     throw;
   } catch (const std::exception& e) {

@@ -9,7 +9,6 @@
 #include <thread>
 
 #include "runtime/auth/portal_api.hpp"
-#include "runtime/hubspot/properties_api.hpp"
 #include "runtime/mapping/rules_loader.hpp"
 #include "runtime/notify/outbox.hpp"
 #include "runtime/notify/store_notification_log.hpp"
@@ -131,14 +130,7 @@ struct Service::Parts {
   // bundled schema, with a warning.
   engine::HubSpotSchema schema_for_portal(auth::PortalApi& portal, const ServeSettings& s) {
     if (!s.check_portal_schema) return engine::HubSpotSchema::bundled();
-    try {
-      hubspot::PropertiesApi api(portal.api(), portal.token_use(), portal.paths());
-      return read_portal_schema(api, *delivery_store, portal.tokens().connection_id(), clock, std::chrono::hours(1))
-          .schema;
-    } catch (const std::exception& e) {
-      spdlog::warn("rules checked against the bundled HubSpot schema, not the portal's: {}", e.what());
-      return engine::HubSpotSchema::bundled();
-    }
+    return schema_to_check_against(portal, *delivery_store, clock, std::chrono::hours(1));
   }
 
   // ---- applying a setup ----
@@ -152,12 +144,13 @@ struct Service::Parts {
     return routes;
   }
 
-  DeliverySettings delivery_settings(const ServeSettings& s) {
+  DeliverySettings delivery_settings(const ServeSettings& s, const auth::PortalApi& portal) {
     DeliverySettings d;
     d.owner = owner;
     d.lease = s.lease;
     d.pipeline.search_lag = s.search_lag;
-    d.pipeline.create_reach = s.give_up_after + Millis(60'000);
+    // As `sync`: a create can reach HubSpot until its retries and the last request's time are over.
+    d.pipeline.create_reach = s.give_up_after + portal.request_timeout();
     d.pipeline.retries = RetrySchedule::standard(s.retry_for_days);
     d.pipeline.state_file = s.state_file;
     d.pipeline.batch_size = 200;
@@ -186,7 +179,7 @@ struct Service::Parts {
       for (auto& [key, portal] : portals) {
         if (!portal.delivery) {
           portal.delivery = std::make_unique<ConnectionDelivery>(portal.api->tokens().connection_id(), *delivery_store,
-                                                                 *portal.api, clock, delivery_settings(setup.settings),
+                                                                 *portal.api, clock, delivery_settings(setup.settings, *portal.api),
                                                                  notifier.get());
           portal.delivery->set_integrations(by_portal.at(key));
           portal.delivery->start();

@@ -138,11 +138,10 @@ void WebhookIntake::journal(const IntakeRoute& route, std::string body, StateSto
     skip = "no record to post";
   }
   if (state == BookingState::pending && (!route.team_url_path.empty() || !route.calendar_url_path.empty())) {
-    simdjson::ondemand::parser parser;
     for (const auto& [field, wanted] : {std::pair{"team_url_path", route.team_url_path},
                                         std::pair{"calendar_url_path", route.calendar_url_path}}) {
       if (wanted.empty()) continue;
-      const std::string got = top_level_text(parser, padded_, body.size(), field);
+      const std::string got = top_level_text(fields_parser_, padded_, body.size(), field);
       if (got != wanted) {
         state = BookingState::skipped;
         skip = std::string(field) + " \"" + got + "\" is not this integration's (\"" + wanted + "\")";

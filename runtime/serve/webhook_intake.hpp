@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include <simdjson.h>
+
 #include "engine/evaluator.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/http/http_server.hpp"
@@ -74,6 +76,7 @@ class WebhookIntake {
   // Used only on the committer's thread.
   std::map<const engine::Plan*, std::pair<engine::PlanPtr, std::unique_ptr<engine::Evaluator>>> evaluators_;
   std::string padded_;
+  simdjson::ondemand::parser fields_parser_;  // team_url_path / calendar_url_path of narrowed routes
 };
 
 }  // namespace hubrules::runtime::serve

@@ -41,7 +41,6 @@ std::size_t FencedStore::requeue_failed() {
   return fenced([&](StateStore& s) { return s.requeue_failed(); });
 }
 
-std::vector<JournaledBooking> FencedStore::next_pending(std::size_t limit) { return inner_.next_pending(limit); }
 
 std::vector<JournaledBooking> FencedStore::pending_of(const std::string& integration, std::size_t limit, std::optional<TimePoint> due_by) { return inner_.pending_of(integration, limit, due_by); }
 

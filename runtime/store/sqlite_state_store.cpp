@@ -403,14 +403,6 @@ std::size_t SqliteStateStore::requeue_failed() {
   return static_cast<std::size_t>(impl_->db.changes());
 }
 
-std::vector<JournaledBooking> SqliteStateStore::next_pending(std::size_t limit) {
-  std::lock_guard lock(impl_->mutex);
-  auto q = impl_->use("SELECT " HUBRULES_BOOKING_COLUMNS
-                      " FROM bookings WHERE state = 'pending' ORDER BY intake_sequence LIMIT ?1");
-  q->bind(1, static_cast<std::int64_t>(limit));
-  return impl_->bookings(q);
-}
-
 std::vector<JournaledBooking> SqliteStateStore::pending_of(const std::string& integration, std::size_t limit,
                                                             std::optional<TimePoint> due_by) {
   std::lock_guard lock(impl_->mutex);

@@ -49,7 +49,6 @@ class SqliteStateStore final : public StateStore {
   void park(const std::string& event_id, const std::string& connection_id, std::string_view reason) override;
   std::size_t release_parked(const std::string& connection_id) override;
   std::size_t requeue_failed() override;
-  std::vector<JournaledBooking> next_pending(std::size_t limit) override;
   std::vector<JournaledBooking> pending_of(const std::string& integration, std::size_t limit,
                                            std::optional<TimePoint> due_by = std::nullopt) override;
   std::vector<QueueStats> queue_stats() override;

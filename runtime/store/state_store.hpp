@@ -226,10 +226,9 @@ class StateStore {
   virtual std::size_t release_parked(const std::string& connection_id) = 0;
   // Failed bookings become pending again (for `hubrules retry`); returns how many.
   virtual std::size_t requeue_failed() = 0;
-  // Oldest first, by intake order. A read, not a claim: one process delivers from a store.
-  virtual std::vector<JournaledBooking> next_pending(std::size_t limit) = 0;
-  // The pending bookings of one integration, oldest first; with `due_by`, only those whose retry
-  // delay (if any) has passed by then.
+  // The pending bookings of one integration, oldest first (by intake order); with `due_by`, only
+  // those whose retry delay (if any) has passed by then. A read, not a claim: the lease decides
+  // which process delivers a connection's bookings.
   virtual std::vector<JournaledBooking> pending_of(const std::string& integration, std::size_t limit,
                                                    std::optional<TimePoint> due_by = std::nullopt) = 0;
   virtual std::vector<QueueStats> queue_stats() = 0;

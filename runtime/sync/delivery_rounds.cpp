@@ -52,6 +52,7 @@ bool SyncPipeline::held_back(const BookingCandidate& candidate) const {
   return shares_key(candidate.company) || shares_key(candidate.contact);
 }
 
+// The first call always looks (sync's one run); later ones at most every few seconds.
 void SyncPipeline::release_repaired() {
   const auto now = clock_.now();
   if (now - parked_checked_ < kRepairCheckInterval) return;

@@ -1,5 +1,7 @@
 #include "runtime/sync/portal_schema.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <optional>
 
@@ -51,6 +53,18 @@ PortalSchemaRead read_portal_schema(hubspot::PropertiesApi& api, StateStore& sto
     s.save_portal_schema(connection_id, kCompanies, {companies, read.fetched_at});
   });
   return read;
+}
+
+engine::HubSpotSchema schema_to_check_against(auth::PortalApi& portal, StateStore& store, Clock& clock, Millis max_age) {
+  try {
+    hubspot::PropertiesApi api(portal.api(), portal.token_use(), portal.paths());
+    const auto read = read_portal_schema(api, store, portal.tokens().connection_id(), clock, max_age);
+    spdlog::info("rules checked against the portal's properties ({})", read.from_cache ? "cached" : "read now");
+    return read.schema;
+  } catch (const std::exception& e) {
+    spdlog::warn("rules checked against the bundled HubSpot schema, not the portal's: {}", e.what());
+    return engine::HubSpotSchema::bundled();
+  }
 }
 
 }  // namespace hubrules::runtime

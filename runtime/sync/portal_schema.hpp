@@ -8,6 +8,7 @@
 
 #include "engine/hubspot_schema.hpp"
 #include "runtime/base/clock.hpp"
+#include "runtime/auth/portal_api.hpp"
 #include "runtime/hubspot/properties_api.hpp"
 #include "runtime/store/state_store.hpp"
 
@@ -24,5 +25,10 @@ struct PortalSchemaRead {
 // hubspot::DeliveryError or std::runtime_error (an answer that is not a property list).
 PortalSchemaRead read_portal_schema(hubspot::PropertiesApi& api, StateStore& store, const std::string& connection_id,
                                     Clock& clock, Millis max_age);
+
+// What rules for this portal are checked against (`sync`, `serve`): its own properties as
+// read_portal_schema() gives them, or — when they cannot be read (a token without the
+// crm.schemas scopes, HubSpot down) — the bundled schema, with a warning saying why.
+engine::HubSpotSchema schema_to_check_against(auth::PortalApi& portal, StateStore& store, Clock& clock, Millis max_age);
 
 }  // namespace hubrules::runtime

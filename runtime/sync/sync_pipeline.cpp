@@ -102,8 +102,7 @@ void SyncPipeline::deliver() {
   std::map<std::string, int> in_doubt_rounds;
   try {
     hubspot::TokenUse(tokens_).provider()();  // a broken connection shows here, before anything is sent
-    if (const auto released = store_.release_parked(tokens_.connection_id()))
-      spdlog::info("connection {} works again: {} parked bookings are pending again", tokens_.connection_id(), released);
+    release_repaired();
     resolve_in_doubt(true);
     ProgressBar progress(options_.progress);
     const std::size_t total = store_.count_by_state().at(BookingState::pending);

@@ -96,16 +96,15 @@ SyncCounts SyncSession::deliver() {
   p.check_scopes();
   LeaseKeeper keeper(p.store, p.portal.tokens().connection_id(), process_owner_id(), p.settings.lease);
   p.take_lease(keeper);
+  // The check refers to `keeper`: it must not outlive this call, however the call ends.
+  struct SendGuard {
+    auth::PortalApi& portal;
+    ~SendGuard() { portal.guard_sends({}); }
+  } guard{p.portal};
   p.portal.guard_sends([&keeper] { keeper.check(); });
   FencedStore fenced(p.store, keeper.lease());
   SyncPipeline delivery(p.plan, fenced, p.records, p.portal.tokens(), p.clock, p.options(), &p.notifier);
-  try {
-    delivery.deliver();
-  } catch (...) {
-    p.portal.guard_sends({});
-    throw;
-  }
-  p.portal.guard_sends({});
+  delivery.deliver();
   SyncCounts counts = delivery.counts();
   const SyncCounts& intake = p.intake.counts();
   counts.lines = intake.lines;

@@ -140,11 +140,11 @@ TEST_CASE("store: pending bookings come in intake order, in batches", "[store]")
   SqliteStateStore store(dir.file(), clock);
   for (const auto* id : {"ev-c", "ev-a", "ev-d", "ev-b", "ev-e"}) store.journal(id, "{}", clock.now());
 
-  CHECK(event_ids(store.next_pending(2)) == std::vector<std::string>{"ev-c", "ev-a"});
+  CHECK(event_ids(store.pending_of(kDefaultIntegration, 2)) == std::vector<std::string>{"ev-c", "ev-a"});
   store.set_state("ev-c", BookingState::delivered);
   store.set_state("ev-d", BookingState::skipped, "webhook_type event_cancelled");
   store.set_state("ev-b", BookingState::invalid, "no event.id");
-  CHECK(event_ids(store.next_pending(100)) == std::vector<std::string>{"ev-a", "ev-e"});
+  CHECK(event_ids(store.pending_of(kDefaultIntegration, 100)) == std::vector<std::string>{"ev-a", "ev-e"});
 
   const auto counts = store.count_by_state();
   CHECK(counts.at(BookingState::pending) == 2);
@@ -170,10 +170,10 @@ TEST_CASE("store: bookings of a broken connection are parked, then released", "[
   CHECK(event_ids(parked) == std::vector<std::string>{"ev-1", "ev-2"});
   CHECK(parked[0].reason == "BAD_REFRESH_TOKEN");
   CHECK(parked[0].connection_id == "portal-a");
-  CHECK(store.next_pending(10).empty());
+  CHECK(store.pending_of(kDefaultIntegration, 10).empty());
 
   CHECK(store.release_parked("portal-a") == 2);
-  CHECK(event_ids(store.next_pending(10)) == std::vector<std::string>{"ev-1", "ev-2"});
+  CHECK(event_ids(store.pending_of(kDefaultIntegration, 10)) == std::vector<std::string>{"ev-1", "ev-2"});
   CHECK(store.booking("ev-1")->connection_id.empty());
   CHECK(store.parked("portal-b").size() == 1);
   CHECK_THROWS_AS(store.park("ev-1", "no-such-connection", "x"), StoreError);
