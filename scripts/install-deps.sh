@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config tao-pegtl-dev libsimdjson-dev libboost-dev
           libspdlog-dev libfmt-dev catch2 librapidcheck-dev libsqlite3-dev libssl-dev
-          libtomlplusplus-dev prometheus wrk)
+          libtomlplusplus-dev libpq-dev postgresql prometheus wrk)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

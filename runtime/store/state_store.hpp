@@ -2,8 +2,8 @@
 // The delivery pipeline's durable memory: the intake journal, each booking's outcome, the
 // records created here, in-doubt creates, connection and token state, and sent notifications.
 //
-// An interface because one SQLite file serves one machine, and a PostgreSQL store will serve
-// several workers later; nothing here names a database type.
+// An interface because one SQLite file serves one machine and PostgreSQL serves several
+// workers; nothing here names a database type (open_state_store picks one by its location).
 //
 // Thread safety: implementations are safe to share between threads. A transaction() holds the
 // store for its whole duration, so other threads' calls wait until it ends.
@@ -168,6 +168,12 @@ struct Lease {
   std::string owner;
   std::int64_t epoch = 0;
   TimePoint expires_at;
+  // Set when this owner took the lease from another one (a new epoch): when that owner's hold
+  // ended (its expiry, or the moment it released or was found dead), by the store's clock, and
+  // the store's time of the taking. The portal's rate window may still hold the previous
+  // owner's calls until one window after previous_until.
+  std::optional<TimePoint> previous_until;
+  TimePoint acquired_at;
 };
 
 // The lease a fenced write needed is held by someone else now.
@@ -192,6 +198,21 @@ struct QueueStats {
   std::string integration;
   std::size_t pending = 0;               // due now or waiting out a retry delay
   std::optional<TimePoint> oldest;       // the oldest pending booking's arrival
+};
+
+// ---- (11) workers sharing the delivery, for spreading the leases -----------------------------
+
+struct Worker {
+  std::string owner;  // as in leases
+  TimePoint expires_at;
+};
+
+// ---- (12) tokens refreshed once ---------------------------------------------------------------
+
+struct TokenUpdate {
+  std::string access_token;
+  std::string refresh_token;  // empty keeps the stored one
+  std::optional<TimePoint> access_expires_at;
 };
 
 class StateStore {
@@ -272,6 +293,14 @@ class StateStore {
   virtual void record_successful_post(const std::string& id, TimePoint at) = 0;
   // Disconnect: both tokens are erased; the connection's history stays.
   virtual void forget_tokens(const std::string& id) = 0;
+  // Runs `refresh` with the connection as stored now and stores the tokens it returns (nullopt:
+  // nothing to store, e.g. another worker refreshed already). Stores shared by several processes
+  // keep other refreshes of the same connection out meanwhile (a row lock), so a connection is
+  // refreshed once, not once per worker. `refresh` may make the token request; it must not call
+  // the store. Throws StoreError for an unknown connection; what `refresh` throws propagates
+  // and nothing is stored.
+  virtual void refresh_tokens_once(const std::string& id,
+                                   const std::function<std::optional<TokenUpdate>(const Connection&)>& refresh) = 0;
 
   // -- notifications
   virtual void record_notification(const SentNotification& notification) = 0;
@@ -299,6 +328,16 @@ class StateStore {
   // only when the lease still names that owner and epoch; nullopt otherwise.
   virtual std::optional<Lease> take_over_lease(const Lease& dead, const std::string& owner, Millis duration) = 0;
   virtual std::optional<Lease> lease(const std::string& connection_id) = 0;
+  // Every lease row, held or expired, by connection id.
+  virtual std::vector<Lease> leases() = 0;
+
+  // -- workers (times from the store's clock)
+  // Says `owner` is alive until now + ttl (inserts or extends its row).
+  virtual void heartbeat(const std::string& owner, Millis ttl) = 0;
+  // Workers whose heartbeat has not expired, by owner.
+  virtual std::vector<Worker> live_workers() = 0;
+  // A worker that stops says so; its row goes.
+  virtual void leave(const std::string& owner) = 0;
 
   // -- dead letters
   // Returns the stored letter's id.
