@@ -112,6 +112,13 @@ void FencedStore::forget_tokens(const std::string& id) {
   fenced([&](StateStore& s) { return s.forget_tokens(id); });
 }
 
+// Not fenced: tokens belong to the connection, not to one owner's delivery, and the refresh's
+// own row lock keeps it single.
+void FencedStore::refresh_tokens_once(const std::string& id,
+                                      const std::function<std::optional<TokenUpdate>(const Connection&)>& refresh) {
+  inner_.refresh_tokens_once(id, refresh);
+}
+
 void FencedStore::record_notification(const SentNotification& notification) {
   fenced([&](StateStore& s) { return s.record_notification(notification); });
 }
@@ -141,6 +148,14 @@ std::optional<Lease> FencedStore::take_over_lease(const Lease& dead, const std::
 }
 
 std::optional<Lease> FencedStore::lease(const std::string& connection_id) { return inner_.lease(connection_id); }
+
+std::vector<Lease> FencedStore::leases() { return inner_.leases(); }
+
+void FencedStore::heartbeat(const std::string& owner, Millis ttl) { inner_.heartbeat(owner, ttl); }
+
+std::vector<Worker> FencedStore::live_workers() { return inner_.live_workers(); }
+
+void FencedStore::leave(const std::string& owner) { inner_.leave(owner); }
 
 std::int64_t FencedStore::add_dead_letter(const DeadLetter& letter) {
   return fenced([&](StateStore& s) { return s.add_dead_letter(letter); });

@@ -53,6 +53,7 @@ class FencedStore final : public StateStore {
   void mark_ok(const std::string& id) override;
   void record_successful_post(const std::string& id, TimePoint at) override;
   void forget_tokens(const std::string& id) override;
+  void refresh_tokens_once(const std::string& id, const std::function<std::optional<TokenUpdate>(const Connection&)>& refresh) override;
   void record_notification(const SentNotification& notification) override;
   std::optional<SentNotification> last_notification(const std::string& connection_id) override;
   void save_portal_schema(const std::string& connection_id, const std::string& object, const PortalSchema& schema) override;
@@ -64,6 +65,10 @@ class FencedStore final : public StateStore {
   void release_lease(const Lease& lease) override;
   std::optional<Lease> take_over_lease(const Lease& dead, const std::string& owner, Millis duration) override;
   std::optional<Lease> lease(const std::string& connection_id) override;
+  std::vector<Lease> leases() override;
+  void heartbeat(const std::string& owner, Millis ttl) override;
+  std::vector<Worker> live_workers() override;
+  void leave(const std::string& owner) override;
   std::int64_t add_dead_letter(const DeadLetter& letter) override;
   std::vector<DeadLetter> dead_letters(std::size_t limit) override;
   std::size_t drop_payloads_before(TimePoint before) override;

@@ -24,6 +24,8 @@ struct PostgresStoreOptions {
   // false: the database must already be at the latest schema (`hubrules migrate`), else the
   // constructor throws StoreError saying so. true: applies the missing migrations.
   bool migrate = false;
+  // false: neither checks nor migrates (for `hubrules migrate`, which reads the version first).
+  bool check_schema = true;
   // Leases and worker heartbeats on the database's clock (clock_timestamp()), so workers on
   // machines whose clocks differ agree. Tests that drive a fake Clock pass false.
   bool database_clock = true;

@@ -185,6 +185,12 @@ UPDATE bookings SET payload = '' WHERE payload <> '';
 DROP INDEX bookings_final_with_payload;
 CREATE INDEX create_intents_resolved ON create_intents (resolved_at) WHERE status <> 'unresolved';
 )sql"},
+    {8, "workers sharing the delivery", R"sql(
+CREATE TABLE workers (
+  owner      TEXT PRIMARY KEY,
+  expires_at INTEGER NOT NULL
+);
+)sql"},
 };
 
 inline std::span<const Migration> migrations() { return migration_list; }

@@ -696,6 +696,16 @@ void SqliteStateStore::forget_tokens(const std::string& id) {
   impl_->run_connection_update(q, id);
 }
 
+// One machine: the refreshing process's own lock orders its refreshes, and holding the file's
+// write lock across a token request would stall the intake for that long.
+void SqliteStateStore::refresh_tokens_once(
+    const std::string& id, const std::function<std::optional<TokenUpdate>(const Connection&)>& refresh) {
+  const auto current = connection(id);
+  if (!current) impl_->fail("no connection `" + id + "`");
+  if (const auto update = refresh(*current))
+    update_tokens(id, update->access_token, update->refresh_token, update->access_expires_at);
+}
+
 // ---- (6) notifications ----------------------------------------------------------------------
 
 void SqliteStateStore::record_notification(const SentNotification& notification) {
@@ -748,6 +758,7 @@ std::optional<Lease> SqliteStateStore::acquire_lease(const std::string& connecti
   std::optional<Lease> taken;
   impl_->atomically([&] {
     const std::int64_t now = impl_->now();
+    const std::optional<Lease> before = lease(connection_id);
     auto q = impl_->use(
         "INSERT INTO leases (connection_id, owner, epoch, expires_at) VALUES (?1, ?2, 1, ?3) "
         "ON CONFLICT (connection_id) DO UPDATE SET "
@@ -756,7 +767,12 @@ std::optional<Lease> SqliteStateStore::acquire_lease(const std::string& connecti
         "WHERE leases.owner = excluded.owner OR leases.expires_at <= ?4 "
         "RETURNING connection_id, owner, epoch, expires_at");
     q->bind(1, connection_id).bind(2, owner).bind(3, now + duration.count()).bind(4, now);
-    if (q->step()) taken = read_lease(*q);
+    if (!q->step()) return;
+    taken = read_lease(*q);
+    q->reset();
+    taken->acquired_at = from_millis(now);
+    if (before && before->owner != owner)
+      taken->previous_until = std::min(before->expires_at, from_millis(now));
   });
   return taken;
 }
@@ -798,6 +814,8 @@ std::optional<Lease> SqliteStateStore::take_over_lease(const Lease& dead, const 
   if (!q->step()) return std::nullopt;
   Lease taken = read_lease(*q);
   q->reset();
+  // Its owner is gone: whatever it sent, it sent before now.
+  taken.acquired_at = taken.previous_until.emplace(from_millis(impl_->now()));
   return taken;
 }
 
@@ -806,7 +824,42 @@ std::optional<Lease> SqliteStateStore::lease(const std::string& connection_id) {
   auto q = impl_->use("SELECT connection_id, owner, epoch, expires_at FROM leases WHERE connection_id = ?1");
   q->bind(1, connection_id);
   if (!q->step()) return std::nullopt;
-  return read_lease(*q);
+  Lease found = read_lease(*q);
+  q->reset();
+  return found;
+}
+
+std::vector<Lease> SqliteStateStore::leases() {
+  std::lock_guard lock(impl_->mutex);
+  auto q = impl_->use("SELECT connection_id, owner, epoch, expires_at FROM leases ORDER BY connection_id");
+  std::vector<Lease> all;
+  while (q->step()) all.push_back(read_lease(*q));
+  return all;
+}
+
+// ---- (11) workers ------------------------------------------------------------------------------
+
+void SqliteStateStore::heartbeat(const std::string& owner, Millis ttl) {
+  std::lock_guard lock(impl_->mutex);
+  auto q = impl_->use(
+      "INSERT INTO workers (owner, expires_at) VALUES (?1, ?2) "
+      "ON CONFLICT (owner) DO UPDATE SET expires_at = excluded.expires_at");
+  q->bind(1, owner).bind(2, impl_->now() + ttl.count()).run();
+}
+
+std::vector<Worker> SqliteStateStore::live_workers() {
+  std::lock_guard lock(impl_->mutex);
+  auto q = impl_->use("SELECT owner, expires_at FROM workers WHERE expires_at > ?1 ORDER BY owner");
+  q->bind(1, impl_->now());
+  std::vector<Worker> live;
+  while (q->step()) live.push_back({q->text(0), from_millis(q->integer(1))});
+  return live;
+}
+
+void SqliteStateStore::leave(const std::string& owner) {
+  std::lock_guard lock(impl_->mutex);
+  auto q = impl_->use("DELETE FROM workers WHERE owner = ?1");
+  q->bind(1, owner).run();
 }
 
 // ---- (9) dead letters ----------------------------------------------------------------------------
