@@ -117,25 +117,53 @@ int OAuthTokens::refreshes() const {
   return refreshes_;
 }
 
+// Once per connection across processes: the store keeps other refreshes out while this one runs,
+// and a worker that waited finds the token another one just stored and takes it instead.
 void OAuthTokens::refresh() {
-  hubspot::TokenGrant grant;
-  try {
-    grant = oauth_->refresh(app_, refresh_token_);
-  } catch (const hubspot::InvalidGrant& e) {
-    break_connection("HubSpot rejected the refresh token (" + (e.code().empty() ? "invalid_grant" : e.code()) +
-                     "): the app was uninstalled or its tokens revoked; run `hubrules connect`");
-  } catch (const hubspot::OAuthError& e) {
-    // A 4xx here (unknown client, wrong secret) repeats until the admin acts; a 5xx may pass.
-    if (!e.permanent()) throw;
-    break_connection(std::string("the token endpoint refused the refresh: ") + e.what());
+  const std::string stale = access_token_;
+  std::string refused;  // HubSpot's refusal breaks the connection once the store is free again
+  std::optional<Connection> adopted;
+  std::optional<TokenUpdate> stored;
+  store_.refresh_tokens_once(id_, [&](const Connection& current) -> std::optional<TokenUpdate> {
+    if (current.access_token != stale && usable_for_a_while(current)) {
+      adopted = current;
+      return std::nullopt;
+    }
+    try {
+      const auto grant = oauth_->refresh(app_, current.refresh_token.empty() ? refresh_token_ : current.refresh_token);
+      stored = TokenUpdate{grant.access_token, grant.refresh_token, clock_.now() + grant.expires_in};
+      return stored;
+    } catch (const hubspot::InvalidGrant& e) {
+      refused = "HubSpot rejected the refresh token (" + (e.code().empty() ? "invalid_grant" : e.code()) +
+                "): the app was uninstalled or its tokens revoked; run `hubrules connect`";
+    } catch (const hubspot::OAuthError& e) {
+      // A 4xx here (unknown client, wrong secret) repeats until the admin acts; a 5xx may pass.
+      if (!e.permanent()) throw;
+      refused = std::string("the token endpoint refused the refresh: ") + e.what();
+    }
+    return std::nullopt;
+  });
+  if (!refused.empty()) break_connection(refused);
+  if (adopted) {
+    take_tokens(adopted->access_token, adopted->refresh_token, adopted->access_expires_at);
+    spdlog::info("connection {}: access token refreshed by another worker, taken from the store", id_);
+    return;
   }
-  const TimePoint expires_at = clock_.now() + grant.expires_in;
-  store_.update_tokens(id_, grant.access_token, grant.refresh_token, expires_at);
-  access_token_ = grant.access_token;
-  if (!grant.refresh_token.empty()) refresh_token_ = grant.refresh_token;
-  expires_at_ = expires_at;
+  take_tokens(stored->access_token, stored->refresh_token, stored->access_expires_at);
   ++refreshes_;
-  spdlog::info("connection {}: access token refreshed, valid for {} s", id_, grant.expires_in.count());
+  spdlog::info("connection {}: access token refreshed, valid for {} s", id_,
+               std::chrono::duration_cast<std::chrono::seconds>(*stored->access_expires_at - clock_.now()).count());
+}
+
+bool OAuthTokens::usable_for_a_while(const Connection& c) const {
+  return !c.access_token.empty() && c.access_expires_at && *c.access_expires_at - clock_.now() > rules_.refresh_margin;
+}
+
+void OAuthTokens::take_tokens(const std::string& access, const std::string& refresh,
+                              std::optional<TimePoint> expires_at) {
+  access_token_ = access;
+  if (!refresh.empty()) refresh_token_ = refresh;
+  expires_at_ = expires_at;
 }
 
 void OAuthTokens::break_connection(const std::string& reason) {

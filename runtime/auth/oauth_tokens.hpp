@@ -34,7 +34,7 @@ class NoConnection : public std::runtime_error {
 };
 
 // A stored OAuth connection. One refresh at a time: concurrent callers wait for it and reuse
-// its token. A refresh HubSpot refuses (4xx) breaks the connection; a transport failure or a
+// its token, and so do other processes sharing the store (StateStore::refresh_tokens_once). A refresh HubSpot refuses (4xx) breaks the connection; a transport failure or a
 // 5xx from the token endpoint propagates as it is (the next call tries again).
 class OAuthTokens final : public hubspot::AccessTokens {
  public:
@@ -58,6 +58,8 @@ class OAuthTokens final : public hubspot::AccessTokens {
   void reload_if_repaired();
   void check_usable();
   void refresh();
+  bool usable_for_a_while(const Connection& c) const;
+  void take_tokens(const std::string& access, const std::string& refresh, std::optional<TimePoint> expires_at);
   [[noreturn]] void break_connection(const std::string& reason);
 
   StateStore& store_;

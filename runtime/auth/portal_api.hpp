@@ -39,6 +39,7 @@ class PortalApi {
   hubspot::TokenUse& token_use() { return token_use_; }
   hubspot::HubSpotApi& api() { return api_; }
   const http::RateLimiter& limiter() const { return limiter_; }
+  http::RateLimiter& limiter() { return limiter_; }
   const hubspot::ApiPaths& paths() const { return paths_; }
   // How long one request may take on the wire (a create's answer can arrive that late).
   Millis request_timeout() const { return request_timeout_; }

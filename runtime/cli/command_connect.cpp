@@ -13,7 +13,7 @@
 #include "runtime/cli/command_line.hpp"
 #include "runtime/cli/commands.hpp"
 #include "runtime/cli/portal_options.hpp"
-#include "runtime/store/sqlite_state_store.hpp"
+#include "runtime/store/open_state_store.hpp"
 
 extern char** environ;
 
@@ -63,8 +63,8 @@ int connect_with_oauth(const CommandLine& line, const std::string& state_file) {
   options.api_family = api_family_from(line);
   const bool open_browser = !line.flag("no-browser");
 
-  SqliteStateStore store(state_file);
-  const auto connected = auth::connect_oauth(store, Clock::system(), options, [&](const std::string& url) {
+  const auto store = open_state_store(state_file);
+  const auto connected = auth::connect_oauth(*store, Clock::system(), options, [&](const std::string& url) {
     std::cout << "Open this address in a browser and approve hubrules:\n  " << url << "\nwaiting for HubSpot…"
               << std::endl;
     if (open_browser) try_open_browser(url);
@@ -81,8 +81,8 @@ int connect_with_token(const CommandLine& line, const std::string& state_file, c
   options.token = token;
   options.hubspot_url = line.value("hubspot-url").value_or(options.hubspot_url);
   options.api_family = api_family_from(line);
-  SqliteStateStore store(state_file);
-  const auto connected = auth::connect_private_app(store, Clock::system(), options);
+  const auto store = open_state_store(state_file);
+  const auto connected = auth::connect_private_app(*store, Clock::system(), options);
   std::cout << "connected with the private-app token (connection " << connected.connection_id << ")\n";
   if (connected.repaired)
     std::cout << "the connection was broken and is repaired: `hubrules sync` delivers its parked bookings\n";

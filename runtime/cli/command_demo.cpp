@@ -24,7 +24,7 @@
 #include "runtime/sandbox/sandbox.hpp"
 #include "runtime/http/http_client.hpp"
 #include "runtime/serve/service.hpp"
-#include "runtime/store/sqlite_state_store.hpp"
+#include "runtime/store/open_state_store.hpp"
 #include "runtime/sync/delivery_candidate.hpp"
 
 namespace hubrules::runtime {
@@ -123,7 +123,8 @@ std::map<std::string, TimePoint> post_webhooks(const std::string& url, const std
 
 // Waits until no booking is pending (or a minute has passed); returns the journal.
 std::vector<JournaledBooking> wait_until_delivered(const std::string& state_file, const std::map<std::string, TimePoint>& acked) {
-  SqliteStateStore store(state_file);
+  const auto owned = open_state_store(state_file);
+  StateStore& store = *owned;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
   while (store.count_by_state().at(BookingState::pending) > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

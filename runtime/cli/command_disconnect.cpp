@@ -7,7 +7,7 @@
 #include "runtime/cli/command_line.hpp"
 #include "runtime/cli/commands.hpp"
 #include "runtime/cli/portal_options.hpp"
-#include "runtime/store/sqlite_state_store.hpp"
+#include "runtime/store/open_state_store.hpp"
 
 namespace hubrules::runtime {
 
@@ -16,12 +16,12 @@ int run_disconnect(const Args& args) {
   if (!line.positionals().empty()) throw UsageError("unexpected argument `" + line.positionals().front() + "`");
   const std::string state_file = state_file_from(line);
   // Opening a missing file would create an empty store just to find nothing in it.
-  if (!std::filesystem::exists(state_file)) {
+  if (!names_postgresql(state_file) && !std::filesystem::exists(state_file)) {
     std::cerr << "hubrules disconnect: no state file " << state_file << "\n";
     return 1;
   }
-  SqliteStateStore store(state_file);
-  const auto result = auth::disconnect(store, line.value("connection").value_or(""), {}, api_family_from(line));
+  const auto store = open_state_store(state_file);
+  const auto result = auth::disconnect(*store, line.value("connection").value_or(""), {}, api_family_from(line));
   if (result.revoked) std::cout << "revoked the refresh token at HubSpot\n";
   if (!result.note.empty()) std::cout << result.note << "\n";
   if (!result.revoke_error.empty())

@@ -13,7 +13,7 @@
 #include "runtime/cli/commands.hpp"
 #include "runtime/cli/portal_options.hpp"
 #include "runtime/hubspot/properties_api.hpp"
-#include "runtime/store/sqlite_state_store.hpp"
+#include "runtime/store/open_state_store.hpp"
 
 namespace hubrules::runtime {
 
@@ -56,8 +56,8 @@ void save(const std::filesystem::path& dir, std::string_view object, const Pulle
 }
 
 int pull_schema(const CommandLine& line, const std::filesystem::path& dir) {
-  SqliteStateStore store(state_file_from(line));
-  auth::PortalApi portal(store, Clock::system(), portal_options_from(line));
+  const auto store = open_state_store(state_file_from(line));
+  auth::PortalApi portal(*store, Clock::system(), portal_options_from(line));
   hubspot::PropertiesApi api(portal.api(), portal.token_use(), portal.paths());
   // Both objects are read before either is written: a refusal leaves DIR as it was.
   const PulledObject contacts = pull(api, ObjectType::contact, "contacts");

@@ -17,7 +17,7 @@
 #include "runtime/auth/oauth_tokens.hpp"
 #include "runtime/config/secret_source.hpp"
 #include "runtime/notify/smtp.hpp"
-#include "runtime/store/sqlite_state_store.hpp"
+#include "runtime/store/open_state_store.hpp"
 #include "runtime/sync/portal_schema.hpp"
 #include "runtime/sync/sync_session.hpp"
 
@@ -73,7 +73,8 @@ LoadedRules rules_for_delivery(const CommandLine& cl, const SyncSettings& settin
   const std::string& path = cl.positionals()[0];
   if (cl.value("schema") || cl.flag("no-portal-schema")) return load_rules(path, schema_for(cl.value("schema")));
   try {
-    SqliteStateStore store(settings.state_file);
+    const auto owned = open_state_store(settings.state_file);
+    StateStore& store = *owned;
     auth::PortalOptions options = settings.portal;
     options.retry.max_total = std::min(options.retry.max_total, Millis(10'000));
     auth::PortalApi portal(store, Clock::system(), options);

@@ -20,5 +20,6 @@ int run_serve(const Args& args);
 int run_connect(const Args& args);
 int run_disconnect(const Args& args);
 int run_schema(const Args& args);
+int run_migrate(const Args& args);
 
 }  // namespace hubrules::runtime

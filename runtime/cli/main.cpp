@@ -41,6 +41,12 @@ usage:
                                               revoke the connection's tokens at HubSpot and forget them
   hubrules schema pull DIR [--connection ID | --token-file F] [--hubspot-url URL]
                                               save the portal's own properties for check --schema DIR
+  hubrules migrate [--state FILE|postgresql://…]
+                                              bring the state store's schema up to date (PostgreSQL:
+                                              before starting workers of a new version)
+
+--state takes a SQLite file (the default: hubrules-state.db) or a postgresql:// URL shared by
+several `serve` workers (the password from PGPASSFILE or ~/.pgpass, never in the URL)
 
 every command that talks to HubSpot takes --hubspot-api 2026-03 (the default) or v3 (the legacy
 /crm/v3, /crm/v4 and /oauth/v1 paths)
@@ -56,7 +62,7 @@ int main(int argc, char** argv) {
   const std::map<std::string, int (*)(const Args&)> commands = {
       {"check", run_check},     {"map", run_map},   {"test", run_test},   {"functions", run_functions},
       {"sandbox", run_sandbox}, {"sync", run_sync}, {"retry", run_retry}, {"demo", run_demo},     {"serve", run_serve},
-      {"connect", run_connect}, {"disconnect", run_disconnect}, {"schema", run_schema}};
+      {"connect", run_connect}, {"disconnect", run_disconnect}, {"schema", run_schema}, {"migrate", run_migrate}};
   if (argc < 2) {
     std::cerr << usage;
     return 2;

@@ -71,6 +71,7 @@ class ConfigReader {
   std::optional<std::string> string_at(const toml::table& table, std::string_view key, std::string_view meaning);
   std::optional<std::int64_t> integer_at(const toml::table& table, std::string_view key, std::int64_t min, std::int64_t max);
   std::string path_at(const toml::table& table, std::string_view key);
+  std::string state_at(const toml::table& root);
   std::string resolve(const toml::node& at, const std::string& value);
   SecretSource secret_at(const toml::table& table, std::string_view prefix, std::string_view where, bool required);
   const toml::table* table_at(const toml::table& root, std::string_view key);
@@ -166,6 +167,13 @@ std::string ConfigReader::path_at(const toml::table& table, std::string_view key
     return "";
   }
   return resolve(*table.get(key), *value);
+}
+
+// A file, or a PostgreSQL URL shared by several workers (kept as written).
+std::string ConfigReader::state_at(const toml::table& root) {
+  const auto value = string_at(root, "state", "a file's path or a postgresql:// URL");
+  if (!value || !(value->starts_with("postgresql://") || value->starts_with("postgres://"))) return path_at(root, "state");
+  return *value;
 }
 
 SecretSource ConfigReader::secret_at(const toml::table& table, std::string_view prefix, std::string_view where,
@@ -362,7 +370,7 @@ ServiceConfig ConfigReader::read(const toml::table& root) {
   config.file = file_;
   check_keys(root, kTopKeys, "the config");
   read_listen(root, config);
-  config.state = root.contains("state") ? path_at(root, "state") : resolve(root, "hubrules-state.db");
+  config.state = root.contains("state") ? state_at(root) : resolve(root, "hubrules-state.db");
   read_tls(root, config);
   read_numbers(root, config);
   if (const auto* hubspot = table_at(root, "hubspot")) config.hubspot = read_hubspot(*hubspot);

@@ -1,6 +1,7 @@
 #include "runtime/notify/outbox.hpp"
 
 #include "runtime/base/durable_file.hpp"
+#include "runtime/store/open_state_store.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -39,6 +40,8 @@ std::string timestamp(TimePoint when) {
 }  // namespace
 
 fs::path Outbox::beside(const fs::path& state_file) {
+  // A database has no folder of its own: the worker's working directory (systemd's StateDirectory).
+  if (names_postgresql(state_file.string())) return "outbox";
   fs::path parent = state_file.parent_path();
   return (parent.empty() ? fs::path(".") : parent) / "outbox";
 }

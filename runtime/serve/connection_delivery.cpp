@@ -98,12 +98,14 @@ void ConnectionDelivery::run() {
     } catch (const std::exception& e) {
       spdlog::error("connection {}: delivery round failed: {}", connection_id_, e.what());
     }
-    if (work == 0) idle(settings_.idle_poll);
+    if (settings_.balance && settings_.balance->should_hand_over()) hand_over(keeper, running);
+    else if (work == 0) idle(settings_.idle_poll);
     else if (work < settings_.pipeline.batch_size / 2) pace();
   }
   running.reset();
   portal_.guard_sends({});
   keeper.release();
+  count_held(false);
   std::lock_guard lock(mutex_);
   status_.owner = false;
 }
@@ -112,12 +114,8 @@ void ConnectionDelivery::run() {
 bool ConnectionDelivery::own_lease(LeaseKeeper& keeper, std::unique_ptr<Running>& running) {
   if (!keeper.held()) {
     running.reset();
-    bool taken = false;
-    try {
-      taken = keeper.try_acquire();
-    } catch (const StoreError& e) {
-      spdlog::warn("connection {}: cannot take its lease now: {}", connection_id_, e.what());
-    }
+    count_held(false);
+    const bool taken = take_lease(keeper);
     std::lock_guard lock(mutex_);
     status_.owner = taken;
     if (!taken) return false;
@@ -141,6 +139,57 @@ bool ConnectionDelivery::own_lease(LeaseKeeper& keeper, std::unique_ptr<Running>
   }
   running = std::move(next);
   return true;
+}
+
+bool ConnectionDelivery::take_lease(LeaseKeeper& keeper) {
+  if (settings_.balance && !settings_.balance->may_take()) return false;
+  try {
+    if (!keeper.try_acquire()) return false;
+  } catch (const StoreError& e) {
+    spdlog::warn("connection {}: cannot take its lease now: {}", connection_id_, e.what());
+    return false;
+  }
+  count_held(true);
+  wait_out_previous_owner(keeper.lease());
+  return true;
+}
+
+// The portal's rolling window may still hold the calls of the worker that delivered before
+// (until one window after its hold ended): this one's calls wait until they have rolled out, so
+// the portal's limit holds across a takeover, not only within one worker.
+void ConnectionDelivery::wait_out_previous_owner(const Lease& lease) {
+  if (!lease.previous_until) return;
+  auto& limiter = portal_.limiter();
+  const Millis since = std::chrono::duration_cast<Millis>(lease.acquired_at - *lease.previous_until);
+  const Millis burst = limiter.burst_window() - since;
+  if (burst > Millis{0}) {
+    spdlog::info("connection {}: taken over; its first call waits {} ms, until the previous owner's have left "
+                 "the rate window", connection_id_, burst.count());
+    limiter.pause(http::LimitKind::Burst, burst);
+  }
+  const Millis search = limiter.limits().search_window - since;
+  if (search > Millis{0}) limiter.pause(http::LimitKind::Search, search);
+}
+
+// This worker holds more than its share (another one joined): this connection goes to one of
+// the others, between rounds, so no batch is cut.
+void ConnectionDelivery::hand_over(LeaseKeeper& keeper, std::unique_ptr<Running>& running) {
+  spdlog::info("connection {}: handed over to share the deliveries with the other workers", connection_id_);
+  running.reset();
+  keeper.release();
+  counted_ = false;  // should_hand_over counted it gone already
+  {
+    std::lock_guard lock(mutex_);
+    status_.owner = false;
+  }
+  idle(settings_.lease.renew_every);
+}
+
+void ConnectionDelivery::count_held(bool held) {
+  if (!settings_.balance || held == counted_) return;
+  counted_ = held;
+  if (held) settings_.balance->taken();
+  else settings_.balance->released();
 }
 
 // One round for each integration; returns how many bookings they took.

@@ -5,7 +5,8 @@
 // paces the calls, so batches stay small at a trickle and fill to 100 under load — and sleeps
 // until the intake wakes it (or a second passes: retry delays, settled creates, a lease freed).
 //
-// Without the lease (another process delivers for this portal) it only waits and asks again.
+// Without the lease (another process delivers for this portal, or this worker holds its share
+// of the leases already) it only waits and asks again.
 // Every store write of the delivery is fenced by the lease's epoch, every HubSpot call checks
 // the lease first: a process that was paused past its lease does nothing more.
 #include <atomic>
@@ -21,6 +22,7 @@
 #include "runtime/auth/portal_api.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/notify/notifier.hpp"
+#include "runtime/serve/lease_balance.hpp"
 #include "runtime/store/state_store.hpp"
 #include "runtime/sync/lease_keeper.hpp"
 #include "runtime/sync/sync_pipeline.hpp"
@@ -40,6 +42,8 @@ struct DeliverySettings {
   // Told, for each booking delivered, its integration and how long after its arrival it reached
   // HubSpot (hubrules_ack_to_delivered_seconds).
   std::function<void(const std::string& integration, Millis)> on_delivered;
+  // Several workers on one store: how many leases this one may hold (null: take every lease).
+  LeaseBalance* balance = nullptr;
 };
 
 // A snapshot for /metrics and /readyz.
@@ -70,6 +74,10 @@ class ConnectionDelivery {
   struct Running;
   void run();
   bool own_lease(LeaseKeeper& keeper, std::unique_ptr<Running>& running);
+  bool take_lease(LeaseKeeper& keeper);
+  void wait_out_previous_owner(const Lease& lease);
+  void hand_over(LeaseKeeper& keeper, std::unique_ptr<Running>& running);
+  void count_held(bool held);
   std::size_t round(Running& running);
   void idle(Millis wait);
   void pace();
@@ -89,6 +97,7 @@ class ConnectionDelivery {
   std::vector<DeliveryIntegration> integrations_;
   std::uint64_t generation_ = 0;
   DeliveryStatus status_;
+  bool counted_ = false;  // counted in the balance as a lease held here (the delivery thread's own)
   std::thread thread_;
 };
 

@@ -15,7 +15,9 @@
 #include "runtime/serve/connection_delivery.hpp"
 #include "runtime/serve/service_metrics.hpp"
 #include "runtime/serve/webhook_intake.hpp"
-#include "runtime/store/sqlite_state_store.hpp"
+#include "runtime/serve/lease_balance.hpp"
+#include "runtime/store/open_state_store.hpp"
+#include "runtime/store/postgres_state_store.hpp"
 #include "runtime/sync/portal_schema.hpp"
 
 namespace hubrules::runtime::serve {
@@ -61,8 +63,10 @@ struct Service::Parts {
   ServiceMetrics metrics;
   ServeSettings settings;
   std::string owner = process_owner_id();
-  std::unique_ptr<SqliteStateStore> intake_store;    // the committer's connection to the file
-  std::unique_ptr<SqliteStateStore> delivery_store;  // the deliveries', tokens' and notifier's
+  std::unique_ptr<StateStore> intake_store;    // the committer's connection to the store
+  std::unique_ptr<StateStore> delivery_store;  // the deliveries', tokens' and notifier's
+  std::unique_ptr<LeaseBalance> balance;       // this worker's share of the leases
+  std::unique_ptr<PendingListener> listener;   // PostgreSQL: other workers' intake wakes ours
   std::unique_ptr<notify::StoreNotificationLog> notification_log;
   std::unique_ptr<notify::ErrorNotifier> notifier;
   std::unique_ptr<JournalCommitter> committer;
@@ -154,6 +158,7 @@ struct Service::Parts {
     d.pipeline.retries = RetrySchedule::standard(s.retry_for_days);
     d.pipeline.state_file = s.state_file;
     d.pipeline.batch_size = 200;
+    d.balance = balance.get();
     d.on_delivered = [this](const std::string& integration, Millis m) {
       metrics.ack_to_delivered.with({integration}).observe(std::chrono::duration<double>(m).count());
     };
@@ -188,6 +193,7 @@ struct Service::Parts {
         }
       }
       portal_of = setup.portal_of;
+      balance->set_connections(portals.size());
       reload_failure.clear();
     }
     for (auto& portal : retired) portal.delivery->stop(setup.settings.shutdown_timeout);
@@ -219,19 +225,31 @@ struct Service::Parts {
       portal->second.delivery->wake();
   }
 
+  void wake_all_deliveries() {
+    std::lock_guard lock(mutex);
+    for (auto& [key, portal] : portals)
+      if (portal.delivery) portal.delivery->wake();
+  }
+
   // ---- the stores, the notifier, the intake ----
 
   void open_stores() {
     try {
-      intake_store = std::make_unique<SqliteStateStore>(settings.state_file, clock);
-      delivery_store = std::make_unique<SqliteStateStore>(settings.state_file, clock);
+      intake_store = open_state_store(settings.state_file, clock);
+      delivery_store = open_state_store(settings.state_file, clock);
+      balance = std::make_unique<LeaseBalance>(*delivery_store, owner, settings.lease.renew_every, settings.lease.duration);
     } catch (const StoreError& e) {
       throw StartError(e.what());
     }
+    // Bookings another worker took in are delivered here when this worker owns their portal.
+    if (names_postgresql(settings.state_file))
+      listener = std::make_unique<PendingListener>(settings.state_file, [this](const std::string& integration) {
+        integration.empty() ? wake_all_deliveries() : wake_delivery(integration);
+      });
     notification_log = std::make_unique<notify::StoreNotificationLog>(*delivery_store);
     notify::NotifierConfig config = settings.notifier;
     config.outbox_dir = notify::Outbox::beside(settings.state_file);
-    config.state_file = settings.state_file;
+    config.state_file = redacted_location(settings.state_file);
     notifier = std::make_unique<notify::ErrorNotifier>(config, *notification_log, clock);
   }
 
@@ -440,6 +458,8 @@ void Service::shutdown() {
   std::vector<std::thread> stopping;
   for (auto* d : deliveries) stopping.emplace_back([d, &p] { d->stop(p.settings.shutdown_timeout); });
   for (auto& t : stopping) t.join();
+  p.listener.reset();
+  p.balance.reset();  // leaves: the other workers' shares grow at once
   if (p.committer) p.committer->stop();
   if (p.server) p.server->stop();
   if (p.maintenance.joinable()) p.maintenance.join();

@@ -12,6 +12,10 @@ namespace hubrules::runtime {
 
 bool names_postgresql(std::string_view location);
 
+// The location as messages may show it: a URL's password, if any, replaced by "***" (the
+// password belongs in PGPASSFILE or ~/.pgpass, not in the URL).
+std::string redacted_location(const std::string& location);
+
 // A SQLite file is created and brought up to date when opened (it is this machine's own). A
 // PostgreSQL database is shared, so its schema changes only through `hubrules migrate`: opening
 // checks it is current, unless `migrate` asks to bring it up to date first.

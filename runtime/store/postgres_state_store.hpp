@@ -141,7 +141,4 @@ class PendingListener {
   std::unique_ptr<Impl> impl_;
 };
 
-// The location as messages may show it: a URL's password, if any, replaced by "***".
-std::string redacted_location(const std::string& location);
-
 }  // namespace hubrules::runtime

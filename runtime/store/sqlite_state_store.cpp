@@ -161,7 +161,7 @@ CreatedCompany read_company(const Statement& row) {
 }
 
 Lease read_lease(const Statement& row) {
-  return {row.text(0), row.text(1), row.integer(2), from_millis(row.integer(3))};
+  return {row.text(0), row.text(1), row.integer(2), from_millis(row.integer(3)), std::nullopt, {}};
 }
 
 }  // namespace

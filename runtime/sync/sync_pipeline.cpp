@@ -9,6 +9,7 @@
 #include <set>
 
 #include "runtime/mapping/ndjson_chunks.hpp"
+#include "runtime/store/open_state_store.hpp"
 
 namespace hubrules::runtime {
 
@@ -450,7 +451,7 @@ void SyncPipeline::report_failure(const std::string& reason, std::size_t kept) {
   report.failed_at = clock_.now();
   report.reason = reason;
   report.kept_bookings = kept;
-  report.state_file = options_.state_file;
+  report.state_file = redacted_location(options_.state_file);
   if (const auto c = store_.connection(report.connection)) report.admin_email = c->admin_email;
   const auto result = notifier_->notify_failure(report);
   spdlog::info("error email: {} {}", notify::to_string(result.outcome), result.detail);

@@ -4,7 +4,7 @@
 #include "runtime/notify/outbox.hpp"
 #include "runtime/notify/store_notification_log.hpp"
 #include "runtime/store/fenced_store.hpp"
-#include "runtime/store/sqlite_state_store.hpp"
+#include "runtime/store/open_state_store.hpp"
 #include "runtime/sync/required_scopes.hpp"
 
 namespace hubrules::runtime {
@@ -31,7 +31,8 @@ struct SyncSession::Parts {
       : plan(plan),
         settings(std::move(s)),
         clock(c),
-        store(settings.state_file, clock),
+        owned_store(open_state_store(settings.state_file, clock)),
+        store(*owned_store),
         portal(store, clock, settings.portal),
         records(portal.api(), portal.token_use(), company_dedupe_properties(*plan), portal.paths()),
         notification_log(store),
@@ -49,7 +50,8 @@ struct SyncSession::Parts {
   engine::PlanPtr plan;
   SyncSettings settings;
   Clock& clock;
-  SqliteStateStore store;
+  std::unique_ptr<StateStore> owned_store;
+  StateStore& store;
   auth::PortalApi portal;
   hubspot::HubSpotRecords records;
   notify::StoreNotificationLog notification_log;

@@ -9,7 +9,7 @@
 #include "engine/plan.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/auth/portal_api.hpp"
-#include "runtime/store/sqlite_state_store.hpp"
+#include "runtime/store/sqlite_state_store.hpp"  // kDefaultStateFile
 #include "runtime/sync/lease_keeper.hpp"
 #include "runtime/sync/sync_pipeline.hpp"
 
