@@ -22,6 +22,7 @@
 
 #include "runtime/http/http_client.hpp"
 #include "runtime/sandbox/sandbox.hpp"
+#include "runtime/store/open_state_store.hpp"
 #include "runtime/store/sqlite_state_store.hpp"
 #include "tests/sync_harness.hpp"
 
@@ -117,18 +118,16 @@ class ServeProcess {
   // `rules` relative to the source directory or absolute; `extra` after the usual options.
   ServeProcess(const TempDir& dir, const std::string& hubspot_url, const std::string& state,
                const std::vector<std::string>& extra = {}, const std::string& rules = "") {
-    static int counter = 0;
-    const std::string name = "serve-" + std::to_string(++counter);
-    out_file_ = dir.file(name + ".out").string();
-    err_file_ = dir.file(name + ".err").string();
     std::vector<std::string> args = {"serve", rules.empty() ? source_dir() + "/rules/timerex.rules" : rules,
                                      "--listen", "127.0.0.1:0", "--hubspot-url", hubspot_url, "--state", state,
                                      "--search-lag-ms", "1500"};
     args.insert(args.end(), extra.begin(), extra.end());
-    pid_ = spawn_hubrules(args, {std::string("TIMEREX_WEBHOOK_SECRET=") + kWebhookSecret,
-                                 std::string("HUBSPOT_TOKEN=") + kHubSpotToken},
-                          out_file_, err_file_);
-    read_url();
+    launch(dir, args, {std::string("TIMEREX_WEBHOOK_SECRET=") + kWebhookSecret,
+                       std::string("HUBSPOT_TOKEN=") + kHubSpotToken});
+  }
+  // `hubrules serve --config FILE` (the config listens on port 0), with `env` added.
+  ServeProcess(const TempDir& dir, const std::string& config, const std::vector<std::string>& env) {
+    launch(dir, {"serve", "--config", config}, env);
   }
   ~ServeProcess() { kill_now(); }
   ServeProcess(const ServeProcess&) = delete;
@@ -155,6 +154,15 @@ class ServeProcess {
   }
 
  private:
+  void launch(const TempDir& dir, const std::vector<std::string>& args, const std::vector<std::string>& env) {
+    static int counter = 0;
+    const std::string name = "serve-" + std::to_string(++counter);
+    out_file_ = dir.file(name + ".out").string();
+    err_file_ = dir.file(name + ".err").string();
+    pid_ = spawn_hubrules(args, env, out_file_, err_file_);
+    read_url();
+  }
+
   // The first stdout line: "hubrules serve: listening on http://127.0.0.1:PORT".
   void read_url() {
     const std::string marker = "listening on ";
@@ -273,10 +281,10 @@ inline runtime::SandboxOptions crash_sandbox_options() {
   return o;
 }
 
-// Bookings of a state file by state (opened beside any running process, as SQLite allows).
+// Bookings of a state store by state (a file opened beside any running process, as SQLite
+// allows, or a PostgreSQL database).
 inline std::map<runtime::BookingState, std::size_t> booking_counts(const std::string& state) {
-  runtime::SqliteStateStore store(state);
-  return store.count_by_state();
+  return runtime::open_state_store(state)->count_by_state();
 }
 
 // Posts bookings one after another the way TimeRex does: a booking that got no 2xx (an error

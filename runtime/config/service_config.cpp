@@ -19,13 +19,13 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::vector<std::string_view> kTopKeys = {"listen",   "state",    "tls_cert", "tls_key",     "shutdown_timeout_s",
-                                                "payload_retention_days", "retry_for_days", "hubspot", "smtp",
+                                                "payload_retention_days", "retry_for_days", "lease_s", "hubspot", "smtp",
                                                 "integration"};
-const std::vector<std::string_view> kHubSpotKeys = {"url", "api", "ca_file", "burst_limit"};
+const std::vector<std::string_view> kHubSpotKeys = {"url", "api", "ca_file", "burst_limit", "portal_schema"};
 const std::vector<std::string_view> kSmtpKeys = {"url", "user", "password_env", "password_file", "from", "to"};
 const std::vector<std::string_view> kIntegrationKeys = {
     "name",       "rules",       "connection",    "token_env",         "token_file",
-    "secret_env", "secret_file", "team_url_path", "calendar_url_path", "admin_email"};
+    "secret_env", "secret_file", "team_url_path", "calendar_url_path", "admin_email", "hubspot_url"};
 
 // Keys that would hold a secret's value, and the *_env/*_file pair to name its source instead.
 const std::map<std::string_view, std::string_view> kSecretKeys = {
@@ -232,6 +232,7 @@ void ConfigReader::read_numbers(const toml::table& root, ServiceConfig& config) 
   config.payload_retention_days =
       static_cast<int>(integer_at(root, "payload_retention_days", 1, 3650).value_or(config.payload_retention_days));
   config.retry_for_days = static_cast<int>(integer_at(root, "retry_for_days", 0, 365).value_or(config.retry_for_days));
+  config.lease_s = static_cast<int>(integer_at(root, "lease_s", 1, 3600).value_or(config.lease_s));
 }
 
 HubSpotSection ConfigReader::read_hubspot(const toml::table& table) {
@@ -252,6 +253,10 @@ HubSpotSection ConfigReader::read_hubspot(const toml::table& table) {
   }
   hubspot.ca_file = path_at(table, "ca_file");
   if (auto limit = integer_at(table, "burst_limit", 1, 10'000)) hubspot.burst_limit = static_cast<std::size_t>(*limit);
+  if (const toml::node* check = table.get("portal_schema")) {
+    if (const auto* flag = check->as_boolean()) hubspot.portal_schema = flag->get();
+    else error(check->source(), "[hubspot] `portal_schema` must be true or false");
+  }
   return hubspot;
 }
 
@@ -335,6 +340,7 @@ IntegrationConfig ConfigReader::read_integration(const toml::table& table) {
   integration.team_url_path = string_at(table, "team_url_path", "a TimeRex team's URL path").value_or("");
   integration.calendar_url_path = string_at(table, "calendar_url_path", "a TimeRex calendar's URL path").value_or("");
   integration.admin_email = string_at(table, "admin_email", "an email address").value_or("");
+  integration.hubspot_url = string_at(table, "hubspot_url", "the portal's HubSpot API, e.g. https://api-eu1.hubapi.com").value_or("");
   return integration;
 }
 

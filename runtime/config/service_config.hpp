@@ -20,6 +20,7 @@ struct HubSpotSection {
   std::string api = "2026-03";  // or "v3", the legacy paths
   std::string ca_file;          // an extra certificate authority (PEM); empty: the system's only
   std::optional<std::size_t> burst_limit;  // a ceiling; absent: the portal's own limit, learned
+  bool portal_schema = true;  // rules checked against each portal's own properties at start
 };
 
 struct SmtpSection {
@@ -39,6 +40,7 @@ struct IntegrationConfig {
   std::string team_url_path;      // optional: only webhooks of this TimeRex team…
   std::string calendar_url_path;  // …and/or of this calendar
   std::string admin_email;        // who gets the error email
+  std::string hubspot_url;        // the portal's own API host (an EU portal's); empty: [hubspot] url
 };
 
 struct ServiceConfig {
@@ -50,6 +52,7 @@ struct ServiceConfig {
   int shutdown_timeout_s = 30;
   int payload_retention_days = 30;
   int retry_for_days = 3;
+  int lease_s = 15;  // a portal's delivery lease: how soon a dead worker's portals move on
   HubSpotSection hubspot;
   std::optional<SmtpSection> smtp;  // absent: error emails go to the outbox beside the state
   std::vector<IntegrationConfig> integrations;

@@ -31,7 +31,7 @@ auth::PortalOptions portal_options(const ServeSettings& s, const ServeIntegratio
   auth::PortalOptions o;
   o.access.token = i.token;
   o.access.connection = i.connection;
-  o.access.hubspot_url = s.hubspot_url;
+  o.access.hubspot_url = i.hubspot_url.empty() ? s.hubspot_url : i.hubspot_url;
   o.access.extra_ca_pem = s.extra_ca_pem;
   o.access.api_family = s.api_family;
   o.limits.learn_burst_limit = !s.burst_limit;

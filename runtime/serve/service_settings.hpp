@@ -25,6 +25,7 @@ struct ServeIntegration {
   std::string team_url_path;
   std::string calendar_url_path;
   std::string admin_email;
+  std::string hubspot_url;  // empty: ServeSettings::hubspot_url
 };
 
 struct ServeSettings {

@@ -32,6 +32,9 @@ ServeSettings settings_from_config(const std::filesystem::path& file) {
   s.shutdown_timeout = Millis(1000L * c.shutdown_timeout_s);
   s.payload_retention_days = c.payload_retention_days;
   s.retry_for_days = c.retry_for_days;
+  s.lease.duration = Millis(1000L * c.lease_s);
+  s.lease.renew_every = s.lease.duration / 5;
+  s.check_portal_schema = c.hubspot.portal_schema;
   if (c.smtp) {
     s.notifier.smtp_url = c.smtp->url;
     s.notifier.from = c.smtp->from;
@@ -49,6 +52,7 @@ ServeSettings settings_from_config(const std::filesystem::path& file) {
     integration.team_url_path = i.team_url_path;
     integration.calendar_url_path = i.calendar_url_path;
     integration.admin_email = i.admin_email;
+    integration.hubspot_url = i.hubspot_url;
     s.integrations.push_back(std::move(integration));
   }
   return s;
