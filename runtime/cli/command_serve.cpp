@@ -28,7 +28,7 @@ namespace hubrules::runtime {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: hubrules serve --config FILE\n"
+    "usage: hubrules serve --config FILE [--listen HOST:PORT]   (--listen: several workers on one machine)\n"
     "       hubrules serve RULES --listen HOST:PORT [--webhook-secret-file F] [--tls-cert PEM --tls-key PEM]\n"
     "                      [--hubspot-url URL] [--hubspot-api 2026-03|v3] [--token-file F] [--connection ID]\n"
     "                      [--state FILE] [--ca-file PEM] [--burst-limit N] [--search-lag-ms N] [--give-up-after-s N]\n"
@@ -51,17 +51,21 @@ std::vector<std::string> webhook_secrets_from(const CommandLine& cl) {
   return config::read_secrets(source, "the TimeRex webhook secret");
 }
 
-serve::ServeSettings settings_from_command_line(const CommandLine& cl) {
-  serve::ServeSettings s;
-  const auto listen = cl.value("listen");
-  if (!listen) throw UsageError(std::string("serve RULES needs --listen HOST:PORT\n") + kUsage);
+void apply_listen(const std::string& listen, serve::ServeSettings& s) {
   try {
-    const auto address = config::parse_listen_address(*listen);
+    const auto address = config::parse_listen_address(listen);
     s.http.host = address.host;
     s.http.port = address.port;
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--listen: ") + e.what());
   }
+}
+
+serve::ServeSettings settings_from_command_line(const CommandLine& cl) {
+  serve::ServeSettings s;
+  const auto listen = cl.value("listen");
+  if (!listen) throw UsageError(std::string("serve RULES needs --listen HOST:PORT\n") + kUsage);
+  apply_listen(*listen, s);
   s.http.tls_cert_file = cl.value("tls-cert").value_or("");
   s.http.tls_key_file = cl.value("tls-key").value_or("");
   const auth::PortalOptions portal = portal_options_from(cl);
@@ -132,7 +136,16 @@ int run_serve(const Args& args) {
   const auto config_file = cl.value("config");
   if (config_file ? !cl.positionals().empty() : cl.positionals().size() != 1) throw UsageError(kUsage);
   serve::Service::SettingsLoader loader;
-  if (config_file) loader = [file = *config_file] { return serve::settings_from_config(file); };
+  if (config_file) {
+    const auto listen = cl.value("listen");
+    serve::ServeSettings checked;
+    if (listen) apply_listen(*listen, checked);  // a bad address is refused now, not at start
+    loader = [file = *config_file, listen] {
+      auto s = serve::settings_from_config(file);
+      if (listen) apply_listen(*listen, s);
+      return s;
+    };
+  }
   else loader = [settings = settings_from_command_line(cl)] { return settings; };
   const sigset_t signals = service_signals();
   serve::Service service(loader);
