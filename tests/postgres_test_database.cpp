@@ -82,10 +82,11 @@ std::string PostgresCluster::url(const std::string& database) const {
   return "postgresql:///" + database + "?host=" + host_ + "&port=" + port_ + "&user=postgres";
 }
 
-std::string PostgresCluster::create_database() {
-  const std::string name = "hubrules_test_" + unique_suffix();
-  PgSession(url("postgres")).exec("CREATE DATABASE " + name);
-  return url(name);
+std::string PostgresCluster::create_database(std::string* name) {
+  const std::string database = "hubrules_test_" + unique_suffix();
+  PgSession(url("postgres")).exec("CREATE DATABASE " + database);
+  if (name != nullptr) *name = database;
+  return url(database);
 }
 
 void PostgresCluster::restart() {
@@ -105,6 +106,15 @@ PostgresCluster& shared_test_cluster() {
 }
 
 std::string fresh_test_database_url() { return shared_test_cluster().create_database(); }
+
+TestDatabase::TestDatabase() : url_(shared_test_cluster().create_database(&name_)) {}
+
+TestDatabase::~TestDatabase() {
+  try {
+    PgSession(shared_test_cluster().url("postgres")).exec("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+  } catch (...) {  // the cluster goes at the end of the run anyway
+  }
+}
 
 PgSession::PgSession(const std::string& url) : connection_(PQconnectdb(url.c_str())) {
   if (PQstatus(connection_) != CONNECTION_OK) {

@@ -30,8 +30,9 @@ class PostgresCluster {
   const std::string& port() const { return port_; }
   // postgresql:///NAME?host=DIR&port=P&user=postgres
   std::string url(const std::string& database) const;
-  // CREATE DATABASE with a name never used before; returns the new database's URL.
-  std::string create_database();
+  // CREATE DATABASE with a name never used before (the name when `name` is given); returns the
+  // new database's URL.
+  std::string create_database(std::string* name = nullptr);
   // pg_ctl restart (fast shutdown: open sessions are cut).
   void restart();
 
@@ -50,6 +51,21 @@ PostgresCluster& shared_test_cluster();
 
 // A new, empty database on the shared cluster; its URL. The store under test migrates it.
 std::string fresh_test_database_url();
+
+// The same, dropped again (sessions still open on it and all) when this object goes, so a run's
+// databases do not pile up in the cluster. Declare it before the stores that use it.
+class TestDatabase {
+ public:
+  TestDatabase();
+  ~TestDatabase();
+  TestDatabase(const TestDatabase&) = delete;
+  TestDatabase& operator=(const TestDatabase&) = delete;
+  const std::string& url() const { return url_; }
+
+ private:
+  std::string name_;
+  std::string url_;
+};
 
 // A plain libpq session for what tests do behind a store's back (locks, raw SQL).
 class PgSession {

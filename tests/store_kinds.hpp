@@ -40,7 +40,8 @@ struct SqliteStoreKind {
 };
 
 struct PostgresStoreKind {
-  std::string url = fresh_test_database_url();
+  TestDatabase database;  // dropped after the stores opened on it (declared after this object)
+  std::string url = database.url();
 
   // The store's own clock for leases and heartbeats, so a ManualClock drives them.
   std::unique_ptr<runtime::StateStore> open(runtime::Clock& clock = runtime::Clock::system()) const {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -20,6 +21,7 @@ using namespace std::chrono_literals;
 using hubrules::testing::fresh_test_database_url;
 using hubrules::testing::PgSession;
 using hubrules::testing::PostgresCluster;
+using hubrules::testing::TestDatabase;
 
 namespace {
 
@@ -79,7 +81,8 @@ void wait_until_listening(StateStore& store, Heard& heard) {
 }  // namespace
 
 TEST_CASE("postgres: the same event journaled by two workers at once is booked once", "[postgres][store]") {
-  const auto url = fresh_test_database_url();
+  const TestDatabase database;
+  const auto& url = database.url();
   const auto first = worker_store(url);
   const auto second = worker_store(url);
   constexpr int events = 200;
@@ -114,7 +117,8 @@ TEST_CASE("postgres: the same event journaled by two workers at once is booked o
 }
 
 TEST_CASE("postgres: pending_of skips rows another session holds, without waiting", "[postgres][store]") {
-  const auto url = fresh_test_database_url();
+  const TestDatabase database;
+  const auto& url = database.url();
   ManualClock clock(TimePoint{} + 1000h);
   const auto store = worker_store(url, clock);
   for (const auto* id : {"e1", "e2", "e3", "e4"}) store->journal("sales", id, "{}", clock.now());
@@ -144,7 +148,8 @@ TEST_CASE("postgres: pending_of skips rows another session holds, without waitin
 }
 
 TEST_CASE("postgres: a database nobody migrated is refused, naming hubrules migrate", "[postgres][store]") {
-  const auto url = fresh_test_database_url();
+  const TestDatabase database;
+  const auto& url = database.url();
   CHECK_THROWS_AS(PostgresStateStore(url), StoreError);
   CHECK_THROWS_WITH(PostgresStateStore(url), Catch::Contains("hubrules migrate"));
   // Refusing changed nothing: migrating it then works, and the check passes afterwards.
@@ -154,7 +159,8 @@ TEST_CASE("postgres: a database nobody migrated is refused, naming hubrules migr
 }
 
 TEST_CASE("postgres: workers starting together on an empty database migrate it once", "[postgres][store]") {
-  const auto url = fresh_test_database_url();
+  const TestDatabase database;
+  const auto& url = database.url();
   constexpr int workers = 4;
   std::atomic<int> opened{0};
   std::vector<std::string> failures(workers);
@@ -182,7 +188,8 @@ TEST_CASE("postgres: workers starting together on an empty database migrate it o
 }
 
 TEST_CASE("postgres: a PendingListener hears another worker's journal once it commits", "[postgres][store]") {
-  const auto url = fresh_test_database_url();
+  const TestDatabase database;
+  const auto& url = database.url();
   const auto writer = worker_store(url);
   Heard heard;
   PendingListener listener(url, [&](const std::string& integration) { heard.add(integration); });
@@ -218,7 +225,8 @@ TEST_CASE("postgres: a PendingListener hears another worker's journal once it co
 }
 
 TEST_CASE("postgres: two workers refreshing one connection's tokens refresh it once", "[postgres][store]") {
-  const auto url = fresh_test_database_url();
+  const TestDatabase database;
+  const auto& url = database.url();
   const auto first = worker_store(url);
   const auto second = worker_store(url);
   Connection c;
@@ -301,4 +309,16 @@ TEST_CASE("postgres: the test cluster gives each test a fresh database", "[postg
   CHECK(session.exec("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == "0");
   CHECK(session.exec("SHOW fsync") == "off");
   CHECK(session.exec("SELECT current_user") == "postgres");
+
+  // A TestDatabase is dropped when it goes, even with a session still open on it.
+  auto database = std::make_unique<TestDatabase>();
+  const auto& url = database->url();
+  const std::string prefix = "postgresql:///";
+  const auto name = url.substr(prefix.size(), url.find('?') - prefix.size());
+  PgSession left_open(url);
+  PgSession admin(hubrules::testing::shared_test_cluster().url("postgres"));
+  const auto exists = "SELECT count(*) FROM pg_database WHERE datname = '" + name + "'";
+  CHECK(admin.exec(exists) == "1");
+  database.reset();
+  CHECK(admin.exec(exists) == "0");
 }
