@@ -33,7 +33,7 @@ std::string one_line(const char* message) {
   std::string text = message != nullptr ? message : "";
   // libpq ends its messages with a newline and splits some over two lines.
   for (char& c : text) {
-    if (c == '\n') c = ' ';
+    if (c == '\n' || c == '\t') c = ' ';
   }
   while (!text.empty() && text.back() == ' ') text.pop_back();
   return text.empty() ? "unknown error" : text;

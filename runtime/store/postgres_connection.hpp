@@ -84,6 +84,7 @@ class Session {
   // rather than connect again and run the remaining statements outside any transaction.
   void set_transaction_open(bool open) { transaction_open_ = open; }
   const std::string& location() const { return location_; }
+  bool connected() const { return conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK; }
 
   [[noreturn]] void fail(std::string_view what) const;
 
