@@ -103,6 +103,8 @@ class Session {
 // Opens a connection as the store and the listener do (application_name hubrules, a connect
 // timeout unless the URL sets one); nullptr plus `error` when it fails.
 PGconn* open_connection(const std::string& url, std::string& error);
+// The same without waiting: drive it with PQconnectPoll (nullptr when out of memory).
+PGconn* start_connection(const std::string& url);
 
 // libpq's message on one line, without its trailing newline.
 std::string one_line(const char* message);

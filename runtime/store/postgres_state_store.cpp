@@ -178,6 +178,8 @@ struct PostgresStateStore::Impl {
   template <typename Work>
   void atomically(Work&& work) {
     const bool outermost = transaction_depth == 0;
+    // An undone savepoint's bookings were never journaled: they must not be announced.
+    const auto journaled_before = outermost ? std::set<std::string>{} : journaled;
     begin(outermost);
     ++transaction_depth;
     try {
@@ -185,6 +187,7 @@ struct PostgresStateStore::Impl {
     } catch (...) {
       --transaction_depth;
       undo(outermost);
+      if (!outermost) journaled = journaled_before;
       throw;
     }
     --transaction_depth;
@@ -789,6 +792,10 @@ void PostgresStateStore::refresh_tokens_once(
     const std::string& id, const std::function<std::optional<TokenUpdate>(const Connection&)>& refresh) {
   std::lock_guard lock(impl_->mutex);
   impl_->atomically([&] {
+    // Another worker's refresh holds the row across its token request, longer than the usual
+    // lock timeout: wait for it as long as for a statement (SET LOCAL: this transaction only).
+    impl_->exec("SELECT set_config('lock_timeout', $1, true)",
+                Params().text(session_setting(impl_->options.statement_timeout_ms)));
     const auto r = impl_->exec("SELECT " HUBRULES_CONNECTION_COLUMNS " FROM connections WHERE id = $1 FOR UPDATE",
                                Params().text(id));
     if (r.empty()) impl_->fail("no connection \"" + id + "\"");
