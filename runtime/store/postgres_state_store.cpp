@@ -795,7 +795,8 @@ void PostgresStateStore::refresh_tokens_once(
   impl_->atomically([&] {
     // Another worker's refresh holds the row across its token request, longer than the usual
     // lock timeout: wait for it as long as for a statement (SET LOCAL: this transaction only).
-    impl_->exec("SELECT set_config('lock_timeout', $1, true)",
+    // And the token request leaves the transaction idle: not for longer than a statement either.
+    impl_->exec("SELECT set_config('lock_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $1, true)",
                 Params().text(session_setting(impl_->options.statement_timeout_ms)));
     const auto r = impl_->exec("SELECT " HUBRULES_CONNECTION_COLUMNS " FROM connections WHERE id = $1 FOR UPDATE",
                                Params().text(id));
@@ -902,10 +903,13 @@ std::optional<Lease> PostgresStateStore::renew_lease(const Lease& lease, Millis 
   return impl_->one_lease(r);
 }
 
+// FOR SHARE: inside a fenced transaction the row stays locked until it commits, so a takeover
+// (an UPDATE of the row) waits for it, and no write of the old owner can land after the new
+// owner took over. A paused worker's session is ended by idle_in_transaction_session_timeout.
 bool PostgresStateStore::holds_lease(const Lease& lease) {
   std::lock_guard lock(impl_->mutex);
   return !impl_
-              ->exec("SELECT 1 FROM leases WHERE connection_id = $1 AND owner = $2 AND epoch = $3",
+              ->exec("SELECT 1 FROM leases WHERE connection_id = $1 AND owner = $2 AND epoch = $3 FOR SHARE",
                      Params().text(lease.connection_id).text(lease.owner).integer(lease.epoch))
               .empty();
 }
