@@ -447,5 +447,7 @@ TEST_CASE("postgres store: a location never shows its password", "[store][postgr
         "postgres://db.example/hubrules?user=hub&password=***&sslmode=require");
   CHECK(redacted_location("postgresql:///hubrules?host=/tmp/x&port=5499") == "postgresql:///hubrules?host=/tmp/x&port=5499");
   CHECK(redacted_location("host=db password=s3cret user=hub") == "host=db password=*** user=hub");
+  CHECK(redacted_location("host=/tmp/x password='s3 cret' user=hub") == "host=/tmp/x password=*** user=hub");
+  CHECK(redacted_location("postgresql://hub@db/x?password=a%20b") == "postgresql://hub@db/x?password=***");
   CHECK(redacted_location("/var/lib/hubrules/state.db") == "/var/lib/hubrules/state.db");
 }
