@@ -30,8 +30,10 @@ std::string redact_parameter(std::string text, std::string_view key, std::string
       from = value;
       continue;
     }
-    std::size_t end = text.find_first_of(separators, value);
-    if (end == std::string::npos) end = text.size();
+    // A keyword string may quote a value with spaces: password='a b'.
+    const bool quoted = value < text.size() && text[value] == '\'';
+    std::size_t end = quoted ? text.find('\'', value + 1) : text.find_first_of(separators, value);
+    end = end == std::string::npos ? text.size() : end + (quoted ? 1 : 0);
     text.replace(value, end - value, "***");
     from = value + 3;
   }
@@ -60,8 +62,9 @@ std::string redacted_location(const std::string& location) {
     if (query == std::string::npos) return redacted;
     return redacted.substr(0, query) + redact_parameter(redacted.substr(query), "password=", "&#");
   }
-  // A libpq keyword string ("host=… password=…"); anything else (a file path) is shown as is.
-  if (location.find('=') != std::string::npos && location.find('/') == std::string::npos) {
+  // A libpq keyword string ("host=… password=…") starts with a keyword; a file path is shown
+  // as is.
+  if (location.find('=') != std::string::npos && !location.starts_with('/') && !location.starts_with('.')) {
     return redact_parameter(location, "password=", " ");
   }
   return location;

@@ -296,8 +296,10 @@ struct PostgresStateStore::Impl {
     refuse_newer(version);
     const int latest = postgres_schema::latest_version();
     if (version == latest) return;
-    fail("the PostgreSQL state store is at schema version " + std::to_string(version) + ", this hubrules needs " +
-         std::to_string(latest) + ": run `hubrules migrate --state " + session.location() + "`");
+    // The message names the location itself, so it needs no "state store …:" before it.
+    throw StoreError("the PostgreSQL state store is at schema version " + std::to_string(version) +
+                     ", this hubrules needs " + std::to_string(latest) + ": run `hubrules migrate --state " +
+                     session.location() + "`");
   }
 
   int migrate() {

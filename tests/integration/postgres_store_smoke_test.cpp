@@ -422,6 +422,26 @@ TEST_CASE("postgres store: commits notify the pending listener once per integrat
   CHECK(heard == std::vector<std::string>{"ops", "sales", "single"});
 }
 
+TEST_CASE("postgres store: a killed connection fails one call, then heals; the listener says so", "[store][postgres]") {
+  REQUIRE_DATABASE();
+  ManualClock clock;
+  PostgresStateStore store(test_url(), clock, test_options());
+  store.journal("e1", "{}", clock.now());
+  std::atomic<int> wake_ups_for_anything{0};
+  PendingListener listener(test_url(), [&](const std::string& integration) {
+    if (integration.empty()) ++wake_ups_for_anything;
+  });
+  std::this_thread::sleep_for(500ms);
+  // As a PostgreSQL restart would: every hubrules session of this database goes.
+  run_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'hubrules' "
+          "AND datname = current_database() AND pid <> pg_backend_pid()");
+  CHECK_THROWS_AS(store.booking("e1"), StoreError);
+  CHECK(store.booking("e1"));
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (wake_ups_for_anything == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  CHECK(wake_ups_for_anything == 1);
+}
+
 TEST_CASE("postgres store: a location never shows its password", "[store][postgres]") {
   CHECK(redacted_location("postgresql://hub:s3cret@db.example:5432/hubrules") ==
         "postgresql://hub:***@db.example:5432/hubrules");
@@ -429,5 +449,7 @@ TEST_CASE("postgres store: a location never shows its password", "[store][postgr
         "postgres://db.example/hubrules?user=hub&password=***&sslmode=require");
   CHECK(redacted_location("postgresql:///hubrules?host=/tmp/x&port=5499") == "postgresql:///hubrules?host=/tmp/x&port=5499");
   CHECK(redacted_location("host=db password=s3cret user=hub") == "host=db password=*** user=hub");
+  CHECK(redacted_location("host=/tmp/x password='s3 cret' user=hub") == "host=/tmp/x password=*** user=hub");
+  CHECK(redacted_location("postgresql://hub@db/x?password=a%20b") == "postgresql://hub@db/x?password=***");
   CHECK(redacted_location("/var/lib/hubrules/state.db") == "/var/lib/hubrules/state.db");
 }
