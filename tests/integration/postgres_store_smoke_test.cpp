@@ -422,7 +422,7 @@ TEST_CASE("postgres store: commits notify the pending listener once per integrat
   CHECK(heard == std::vector<std::string>{"ops", "sales", "single"});
 }
 
-TEST_CASE("postgres store: a killed connection fails one call, then heals; the listener says so", "[store][postgres]") {
+TEST_CASE("postgres store: a killed connection fails one call, then heals, the listener says so", "[store][postgres]") {
   REQUIRE_DATABASE();
   ManualClock clock;
   PostgresStateStore store(test_url(), clock, test_options());
