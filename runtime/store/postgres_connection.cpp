@@ -4,19 +4,12 @@
 #include <charconv>
 
 #include "runtime/store/state_store.hpp"
+#include "runtime/store/stored_values.hpp"
 
 namespace hubrules::runtime::postgres {
 namespace {
 
-// Enough of the statement to recognise it; placeholders stand where values go.
-std::string statement_excerpt(std::string_view sql) {
-  constexpr std::size_t max_length = 80;
-  std::string excerpt(sql.substr(0, max_length));
-  for (char& c : excerpt) {
-    if (c == '\n') c = ' ';
-  }
-  return sql.size() > max_length ? excerpt + "…" : excerpt;
-}
+using stored::statement_excerpt;
 
 // The primary message only: DETAIL and CONTEXT may quote the values of a row.
 std::string error_text(const PGresult* result, PGconn* conn) {

@@ -9,6 +9,7 @@
 #include "runtime/store/open_state_store.hpp"
 #include "runtime/store/postgres_connection.hpp"
 #include "runtime/store/postgres_schema.hpp"
+#include "runtime/store/stored_values.hpp"
 
 namespace hubrules::runtime {
 namespace {
@@ -21,33 +22,10 @@ constexpr const char* kPendingChannel = "hubrules_pending";
 
 // ---- values ---------------------------------------------------------------------------------
 
-std::int64_t to_millis(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-std::optional<std::int64_t> to_millis(const std::optional<TimePoint>& t) {
-  return t ? std::optional(to_millis(*t)) : std::nullopt;
-}
-
-TimePoint from_millis(std::int64_t millis) {
-  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds(millis)));
-}
-
-std::optional<TimePoint> from_millis(const std::optional<std::int64_t>& millis) {
-  return millis ? std::optional(from_millis(*millis)) : std::nullopt;
-}
-
-// A dedupe key as stored: lowercase, and absent when empty, so that it never matches.
-std::optional<std::string> stored_key(const std::optional<std::string>& value) {
-  if (!value || value->empty()) return std::nullopt;
-  return text::lower_ascii(*value);
-}
-
-Disposition disposition_from_string(std::string_view text) {
-  if (text == "created") return Disposition::created;
-  if (text == "duplicate") return Disposition::duplicate;
-  return Disposition::none;
-}
+using stored::disposition_from_string;
+using stored::from_millis;
+using stored::stored_key;
+using stored::to_millis;
 
 // ---- SQL pieces -------------------------------------------------------------------------------
 

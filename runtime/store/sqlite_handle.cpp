@@ -3,19 +3,12 @@
 #include <utility>
 
 #include "runtime/store/state_store.hpp"
+#include "runtime/store/stored_values.hpp"
 
 namespace hubrules::runtime::sqlite {
 namespace {
 
-// Enough of the statement to recognise it; placeholders stand where values go.
-std::string statement_excerpt(std::string_view sql) {
-  constexpr std::size_t max_length = 80;
-  std::string excerpt(sql.substr(0, max_length));
-  for (char& c : excerpt) {
-    if (c == '\n') c = ' ';
-  }
-  return sql.size() > max_length ? excerpt + "…" : excerpt;
-}
+using stored::statement_excerpt;
 
 std::string error_message(const std::string& file, std::string_view what, sqlite3* db, int code) {
   const char* detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);

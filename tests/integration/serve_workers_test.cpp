@@ -84,105 +84,127 @@ void require_all_delivered(const std::string& state, std::size_t count, std::chr
   CHECK(booking_counts(state).at(runtime::BookingState::delivered) == count);
 }
 
+// One portal (a sandbox), a fresh database prepared by `hubrules migrate`, `count` workers on it,
+// and a sender spreading `bookings` over the live workers; the CRM a clean run leaves, to compare.
+struct OnePortalRun {
+  OnePortalRun(std::vector<std::string> all, int count, runtime::SandboxOptions portal = crash_sandbox_options(),
+               const std::vector<std::string>& options = kWorkerOptions)
+      : bookings(std::move(all)), crm(portal), state(fresh_test_database_url()) {
+    crm.start();
+    migrate(state);
+    workers = std::make_unique<Workers>(dir, crm.base_url(), state, count, options);
+    sender = std::make_unique<WebhookSender>(bookings, [this] { return workers->live.next(); });
+  }
+  std::multiset<std::string> clean() { return clean_picture(dir, bookings, crash_sandbox_options()); }
+  // Everything acknowledged, delivered, and in the CRM once.
+  void require_all_delivered_once(const std::multiset<std::string>& expected) {
+    REQUIRE(eventually([&] { return sender->done(); }, 240s));
+    require_all_delivered(state, bookings.size(), 120s);
+    const auto got = picture(crm.state());
+    CHECK(got == expected);
+    CHECK(nothing_twice(got));
+  }
+
+  TempDir dir;
+  const std::vector<std::string> bookings;
+  runtime::Sandbox crm;
+  const std::string state;
+  std::unique_ptr<Workers> workers;
+  std::unique_ptr<WebhookSender> sender;
+};
+
 }  // namespace
 
 TEST_CASE("serve workers on PostgreSQL: two of three killed (-9) mid-batch lose nothing and double nothing",
           "[serve][postgres][workers]") {
-  TempDir dir;
-  const auto bookings = many_bookings(600, "three-");
-  const auto expected = clean_picture(dir, bookings, crash_sandbox_options());
-  runtime::Sandbox crm(crash_sandbox_options());
-  crm.start();
-  const std::string state = fresh_test_database_url();
-  migrate(state);
-  Workers workers(dir, crm.base_url(), state, 3);
-  WebhookSender sender(bookings, [&] { return workers.live.next(); });
-  sender.start();
+  OnePortalRun run(many_bookings(600, "three-"), 3);
+  const auto expected = run.clean();
+  run.sender->start();
 
   // First the worker delivering for the portal, in the middle of its batches; then another.
-  REQUIRE(eventually([&] { return sender.acknowledged() >= 150 && crm.state().contacts.size() > 20; }, 120s, 20ms));
-  ServeProcess* owner = owner_of_the_portal(workers.all);
+  REQUIRE(eventually([&] { return run.sender->acknowledged() >= 150 && run.crm.state().contacts.size() > 20; }, 120s,
+                     20ms));
+  ServeProcess* owner = owner_of_the_portal(run.workers->all);
   REQUIRE(owner != nullptr);
-  workers.kill(*owner);
-  REQUIRE(eventually([&] { return sender.acknowledged() >= 350; }, 120s, 20ms));
-  for (auto& w : workers.all)
+  run.workers->kill(*owner);
+  REQUIRE(eventually([&] { return run.sender->acknowledged() >= 350; }, 120s, 20ms));
+  for (auto& w : run.workers->all)
     if (w->running()) {
-      workers.kill(*w);
+      run.workers->kill(*w);
       break;
     }
-
-  REQUIRE(eventually([&] { return sender.done(); }, 240s));
-  require_all_delivered(state, bookings.size(), 120s);
-  const auto got = picture(crm.state());
-  CHECK(got == expected);
-  CHECK(nothing_twice(got));
+  run.require_all_delivered_once(expected);
 }
 
 TEST_CASE("serve workers on PostgreSQL: a paused owner is taken over and, resumed, sends and writes nothing",
           "[serve][postgres][workers][lease]") {
-  TempDir dir;
-  const auto bookings = many_bookings(400, "paused-");
-  const auto expected = clean_picture(dir, bookings, crash_sandbox_options());
-  runtime::Sandbox crm(crash_sandbox_options());
-  crm.start();
-  const std::string state = fresh_test_database_url();
-  migrate(state);
-  Workers workers(dir, crm.base_url(), state, 3);
-  WebhookSender sender(bookings, [&] { return workers.live.next(); });
-  sender.start();
+  OnePortalRun run(many_bookings(400, "paused-"), 3);
+  const auto expected = run.clean();
+  run.sender->start();
 
   // Paused wherever it is — between rounds, in a transaction, with a create on the wire.
-  REQUIRE(eventually([&] { return sender.acknowledged() >= 100 && crm.state().contacts.size() > 20; }, 120s, 20ms));
-  ServeProcess* paused = owner_of_the_portal(workers.all);
+  REQUIRE(eventually([&] { return run.sender->acknowledged() >= 100 && run.crm.state().contacts.size() > 20; }, 120s,
+                     20ms));
+  ServeProcess* paused = owner_of_the_portal(run.workers->all);
   REQUIRE(paused != nullptr);
-  workers.live.remove(paused->url());
+  run.workers->live.remove(paused->url());
   paused->signal(SIGSTOP);
-  const auto contacts_at_pause = crm.state().contacts.size();
+  const auto contacts_at_pause = run.crm.state().contacts.size();
 
   // Another worker takes the portal once the lease runs out (or once PostgreSQL ends the paused
   // worker's open transaction) and delivers everything.
-  REQUIRE(eventually([&] { return crm.state().contacts.size() > contacts_at_pause + 5; }, 90s, 50ms));
-  REQUIRE(eventually([&] { return sender.done(); }, 180s));
-  require_all_delivered(state, bookings.size(), 120s);
-  const auto journal_before = booking_counts(state);
-  const auto requests_before = crm.stats().crm_requests;
+  REQUIRE(eventually([&] { return run.crm.state().contacts.size() > contacts_at_pause + 5; }, 90s, 50ms));
+  run.require_all_delivered_once(expected);
+  const auto journal_before = booking_counts(run.state);
+  const auto requests_before = run.crm.stats().crm_requests;
 
   paused->signal(SIGCONT);
   std::this_thread::sleep_for(5s);
-  CHECK(crm.stats().crm_requests == requests_before);
-  CHECK(booking_counts(state) == journal_before);
+  CHECK(run.crm.stats().crm_requests == requests_before);
+  CHECK(booking_counts(run.state) == journal_before);
   CHECK(!wait_exit_within(paused->pid(), 0ms).has_value());  // still running, not crashed
   CHECK(leases_held(*paused) == 0);
-  const auto got = picture(crm.state());
-  CHECK(got == expected);
-  CHECK(nothing_twice(got));
+  CHECK(picture(run.crm.state()) == expected);
 }
 
 TEST_CASE("serve workers on PostgreSQL: one event id posted to two workers at the same moment is one booking",
           "[serve][postgres][workers]") {
-  TempDir dir;
-  const auto bookings = many_bookings(40, "twice-");
-  runtime::Sandbox crm(crash_sandbox_options());
-  crm.start();
-  const std::string state = fresh_test_database_url();
-  migrate(state);
-  Workers workers(dir, crm.base_url(), state, 2);
-  for (const auto& booking : bookings) {
+  OnePortalRun run(many_bookings(40, "twice-"), 2);
+  const auto& workers = run.workers->all;
+  for (const auto& booking : run.bookings) {
     Answer first, second;
-    std::thread a([&] { first = post_webhook(workers.all[0]->url(), booking); });
-    std::thread b([&] { second = post_webhook(workers.all[1]->url(), booking); });
+    std::thread a([&] { first = post_webhook(workers[0]->url(), booking); });
+    std::thread b([&] { second = post_webhook(workers[1]->url(), booking); });
     a.join();
     b.join();
     CHECK(first.status == 200);
     CHECK(second.status == 200);
   }
-  require_all_delivered(state, bookings.size(), 60s);
-  const auto counts = booking_counts(state);
+  require_all_delivered(run.state, run.bookings.size(), 60s);
   std::size_t journaled = 0;
-  for (const auto& [s, n] : counts) journaled += n;
-  CHECK(journaled == bookings.size());
-  CHECK(nothing_twice(picture(crm.state())));
-  CHECK(picture(crm.state()) == clean_picture(dir, bookings, crash_sandbox_options()));
+  for (const auto& [state, n] : booking_counts(run.state)) journaled += n;
+  CHECK(journaled == run.bookings.size());
+  CHECK(picture(run.crm.state()) == run.clean());
+  CHECK(nothing_twice(picture(run.crm.state())));
+}
+
+TEST_CASE("serve workers on PostgreSQL: a transaction held open elsewhere stops neither intake nor delivery",
+          "[serve][postgres][workers]") {
+  OnePortalRun run(many_bookings(200, "held-"), 2);
+  // A report someone left open: a snapshot over the journal, and the queue rows of what is
+  // journaled so far locked; the claims skip those rows rather than wait for them.
+  REQUIRE(post_webhook(run.workers->all[0]->url(), run.bookings[0]).status == 200);
+  PgSession analyst(run.state);
+  analyst.exec("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM bookings; "
+               "SELECT event_id FROM booking_queue FOR UPDATE");
+  run.sender->start();
+  REQUIRE(eventually([&] { return run.sender->done(); }, 120s));
+  REQUIRE(eventually(
+      [&] { return booking_counts(run.state).at(runtime::BookingState::delivered) >= run.bookings.size() - 1; }, 120s,
+      200ms));
+  analyst.exec("COMMIT");
+  require_all_delivered(run.state, run.bookings.size(), 60s);
+  CHECK(nothing_twice(picture(run.crm.state())));
 }
 
 TEST_CASE("serve workers on PostgreSQL: a restart of the database loses and doubles nothing",
@@ -206,31 +228,6 @@ TEST_CASE("serve workers on PostgreSQL: a restart of the database loses and doub
   const auto got = picture(crm.state());
   CHECK(got == expected);
   CHECK(nothing_twice(got));
-}
-
-TEST_CASE("serve workers on PostgreSQL: a transaction held open elsewhere stops neither intake nor delivery",
-          "[serve][postgres][workers]") {
-  TempDir dir;
-  const auto bookings = many_bookings(200, "held-");
-  runtime::Sandbox crm(crash_sandbox_options());
-  crm.start();
-  const std::string state = fresh_test_database_url();
-  migrate(state);
-  Workers workers(dir, crm.base_url(), state, 2);
-  // A report someone left open: a snapshot over the journal, and one journaled booking's queue
-  // row locked; the claims skip that row rather than wait for it.
-  REQUIRE(post_webhook(workers.all[0]->url(), bookings[0]).status == 200);
-  PgSession analyst(state);
-  analyst.exec("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM bookings; "
-               "SELECT event_id FROM booking_queue FOR UPDATE");
-  WebhookSender sender(std::vector<std::string>(bookings.begin() + 1, bookings.end()), [&] { return workers.live.next(); });
-  sender.start();
-  REQUIRE(eventually([&] { return sender.done(); }, 120s));
-  REQUIRE(eventually([&] { return booking_counts(state).at(runtime::BookingState::delivered) >= bookings.size() - 1; },
-                     120s, 200ms));
-  analyst.exec("COMMIT");
-  require_all_delivered(state, bookings.size(), 60s);
-  CHECK(nothing_twice(picture(crm.state())));
 }
 
 namespace {
@@ -364,23 +361,16 @@ TEST_CASE("serve workers on PostgreSQL: a portal's rate limit holds across a tak
   // At a steady trickle the owner paces its rounds to use the portal's whole 10-second budget;
   // it dies, and the worker taking over at once (the dead owner's pid is gone) must not spend a
   // second budget inside the same window.
-  TempDir dir;
-  const auto bookings = many_bookings(1200, "limit-");
   runtime::SandboxOptions limited = crash_sandbox_options();
   limited.burst_limit = 100;
-  runtime::Sandbox crm(limited);
-  crm.start();
-  const std::string state = fresh_test_database_url();
-  migrate(state);
-  Workers workers(dir, crm.base_url(), state, 2, {"--no-portal-schema", "--lease-s", "3", "--burst-limit", "100"});
-  WebhookSender sender(bookings, [&] { return workers.live.next(); });
-  sender.start();
-  REQUIRE(eventually([&] { return crm.stats().crm_requests >= 150; }, 120s, 10ms));
-  ServeProcess* owner = owner_of_the_portal(workers.all);
+  OnePortalRun run(many_bookings(1200, "limit-"), 2, limited,
+                   {"--no-portal-schema", "--lease-s", "3", "--burst-limit", "100"});
+  const auto expected = run.clean();
+  run.sender->start();
+  REQUIRE(eventually([&] { return run.crm.stats().crm_requests >= 150; }, 120s, 10ms));
+  ServeProcess* owner = owner_of_the_portal(run.workers->all);
   REQUIRE(owner != nullptr);
-  workers.kill(*owner);
-  REQUIRE(eventually([&] { return sender.done(); }, 180s));
-  require_all_delivered(state, bookings.size(), 120s);
-  CHECK(crm.stats().burst_limited == 0);
-  CHECK(nothing_twice(picture(crm.state())));
+  run.workers->kill(*owner);
+  run.require_all_delivered_once(expected);
+  CHECK(run.crm.stats().burst_limited == 0);
 }
