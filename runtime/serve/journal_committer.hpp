@@ -53,6 +53,7 @@ class JournalCommitter {
   };
   void run();
   void commit(std::deque<Item>& group);
+  bool write_group(std::deque<Item>& group, bool isolated);
 
   StateStore& store_;
   const CommitterOptions options_;

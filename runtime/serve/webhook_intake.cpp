@@ -97,7 +97,8 @@ void WebhookIntake::handle(http::ServerRequest&& request, http::Respond respond)
   auto verdict = std::make_shared<Verdict>();
   auto body = std::make_shared<std::string>(std::move(request.body));
   committer_.submit(
-      [this, routes, route, body, verdict](StateStore& s) { journal(*route, std::move(*body), s, *verdict); },
+      // A copy of the body: the committer may run a write twice (its group written again).
+      [this, routes, route, body, verdict](StateStore& s) { journal(*route, *body, s, *verdict); },
       [this, routes, route, verdict, respond](bool ok, const std::string& error) {
         answer(route->integration, *verdict, ok, error, respond);
       });
@@ -113,6 +114,7 @@ engine::Evaluator& WebhookIntake::evaluator_for(const engine::PlanPtr& plan) {
 
 // Runs inside the group's transaction, on the committer's thread.
 void WebhookIntake::journal(const IntakeRoute& route, std::string body, StateStore& s, Verdict& v) {
+  v = Verdict{};
   const auto now = clock_.now();
   padded_.assign(body);
   padded_.resize(body.size() + simdjson::SIMDJSON_PADDING, '\0');
