@@ -1,4 +1,6 @@
-// The SQLite state store, on real files: what delivery relies on to be idempotent and crash-safe.
+// The state store's contract, what delivery relies on to be idempotent and crash-safe: each case
+// runs against SQLite (real files) and PostgreSQL (a fresh database on the tests' throw-away
+// cluster) alike (tests/store_kinds.hpp). What is about SQLite's files stays SQLite-only.
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,6 +14,7 @@
 #include <thread>
 
 #include "runtime/store/sqlite_state_store.hpp"
+#include "tests/store_kinds.hpp"
 #include "tests/test_support.hpp"
 
 using namespace hubrules::runtime;
@@ -19,6 +22,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using hubrules::testing::PostgresStoreKind;
+using hubrules::testing::SqliteStoreKind;
 using hubrules::testing::TempDir;
 
 unsigned file_mode(const std::filesystem::path& file) {
@@ -74,10 +79,12 @@ std::int64_t count_rows(const std::filesystem::path& file, const std::string& ta
 
 }  // namespace
 
-TEST_CASE("store: a booking is journaled once; a re-delivery changes nothing", "[store]") {
-  TempDir dir;
+TEMPLATE_TEST_CASE("store: a booking is journaled once, and a re-delivery changes nothing",
+                   "[store][postgres]", SqliteStoreKind, PostgresStoreKind) {
+  TestType kind;
   ManualClock clock;
-  SqliteStateStore store(dir.file(), clock);
+  const auto opened = kind.open(clock);
+  StateStore& store = *opened;
   const TimePoint received = clock.now();
 
   CHECK(store.journal("ev-1", R"({"event":{"id":"ev-1"}})", received));
@@ -93,10 +100,12 @@ TEST_CASE("store: a booking is journaled once; a re-delivery changes nothing", "
   CHECK_FALSE(store.booking("ev-unknown"));
 }
 
-TEST_CASE("store: booking states move with their reason, attempts and timestamps", "[store]") {
-  TempDir dir;
+TEMPLATE_TEST_CASE("store: booking states move with their reason, attempts and timestamps",
+                   "[store][postgres]", SqliteStoreKind, PostgresStoreKind) {
+  TestType kind;
   ManualClock clock;
-  SqliteStateStore store(dir.file(), clock);
+  const auto opened = kind.open(clock);
+  StateStore& store = *opened;
   store.journal("ev-1", "{}", clock.now());
 
   clock.advance(5s);
@@ -134,10 +143,12 @@ TEST_CASE("store: booking states move with their reason, attempts and timestamps
   }
 }
 
-TEST_CASE("store: pending bookings come in intake order, in batches", "[store]") {
-  TempDir dir;
+TEMPLATE_TEST_CASE("store: pending bookings come in intake order, in batches",
+                   "[store][postgres]", SqliteStoreKind, PostgresStoreKind) {
+  TestType kind;
   ManualClock clock;
-  SqliteStateStore store(dir.file(), clock);
+  const auto opened = kind.open(clock);
+  StateStore& store = *opened;
   for (const auto* id : {"ev-c", "ev-a", "ev-d", "ev-b", "ev-e"}) store.journal(id, "{}", clock.now());
 
   CHECK(event_ids(store.pending_of(kDefaultIntegration, 2)) == std::vector<std::string>{"ev-c", "ev-a"});
@@ -155,10 +166,12 @@ TEST_CASE("store: pending bookings come in intake order, in batches", "[store]")
   CHECK(counts.at(BookingState::parked) == 0);
 }
 
-TEST_CASE("store: bookings of a broken connection are parked, then released", "[store]") {
-  TempDir dir;
+TEMPLATE_TEST_CASE("store: bookings of a broken connection are parked, then released",
+                   "[store][postgres]", SqliteStoreKind, PostgresStoreKind) {
+  TestType kind;
   ManualClock clock;
-  SqliteStateStore store(dir.file(), clock);
+  const auto opened = kind.open(clock);
+  StateStore& store = *opened;
   store.save_connection(oauth_connection("portal-a"));
   store.save_connection(oauth_connection("portal-b"));
   for (const auto* id : {"ev-1", "ev-2", "ev-3"}) store.journal(id, "{}", clock.now());
@@ -179,10 +192,11 @@ TEST_CASE("store: bookings of a broken connection are parked, then released", "[
   CHECK_THROWS_AS(store.park("ev-1", "no-such-connection", "x"), StoreError);
 }
 
-TEST_CASE("store: a booking's outcome round-trips", "[store]") {
-  TempDir dir;
+TEMPLATE_TEST_CASE("store: a booking's outcome round-trips", "[store][postgres]", SqliteStoreKind, PostgresStoreKind) {
+  TestType kind;
   ManualClock clock;
-  SqliteStateStore store(dir.file(), clock);
+  const auto opened = kind.open(clock);
+  StateStore& store = *opened;
   store.journal("ev-1", "{}", clock.now());
   CHECK_FALSE(store.outcome("ev-1"));
 
@@ -198,10 +212,12 @@ TEST_CASE("store: a booking's outcome round-trips", "[store]") {
   CHECK_THROWS_AS(store.set_outcome("ev-unknown", {}), StoreError);
 }
 
-TEST_CASE("store: records created here are found by domain first, then the oldest by name", "[store]") {
-  TempDir dir;
+TEMPLATE_TEST_CASE("store: records created here are found by domain first, then the oldest by name",
+                   "[store][postgres]", SqliteStoreKind, PostgresStoreKind) {
+  TestType kind;
   ManualClock clock;
-  SqliteStateStore store(dir.file(), clock);
+  const auto opened = kind.open(clock);
+  StateStore& store = *opened;
   const TimePoint t0 = clock.now();
   store.remember_company({"c-name-new", std::nullopt, "Acme", t0 + 2h});
   store.remember_company({"c-name-old", std::nullopt, "ACME", t0 + 1h});
@@ -224,11 +240,13 @@ TEST_CASE("store: records created here are found by domain first, then the oldes
   CHECK_FALSE(store.find_contact("hanako@example.jp"));
 }
 
-TEST_CASE("store: in-doubt creates survive a crash and are resolved", "[store]") {
-  TempDir dir;
+TEMPLATE_TEST_CASE("store: in-doubt creates survive a crash and are resolved",
+                   "[store][postgres]", SqliteStoreKind, PostgresStoreKind) {
+  TestType kind;
   ManualClock clock;
   {
-    SqliteStateStore store(dir.file(), clock);
+    const auto first = kind.open(clock);
+    StateStore& store = *first;
     store.journal("ev-1", "{}", clock.now());
     store.journal("ev-2", "{}", clock.now());
     store.write_intents({
@@ -239,7 +257,8 @@ TEST_CASE("store: in-doubt creates survive a crash and are resolved", "[store]")
     store.resolve_intent_created("t-contact-1", "501");
     // The process dies here: the store is closed with two intents unresolved.
   }
-  SqliteStateStore store(dir.file(), clock);
+  const auto reopened = kind.open(clock);
+  StateStore& store = *reopened;
   const auto in_doubt = store.unresolved_intents();
   REQUIRE(in_doubt.size() == 2);
   CHECK(in_doubt[0].trace_id == "t-company-1");
@@ -267,10 +286,12 @@ TEST_CASE("store: in-doubt creates survive a crash and are resolved", "[store]")
   }
 }
 
-TEST_CASE("store: a transaction commits everything or nothing", "[store]") {
-  TempDir dir;
+TEMPLATE_TEST_CASE("store: a transaction commits everything or nothing",
+                   "[store][postgres]", SqliteStoreKind, PostgresStoreKind) {
+  TestType kind;
   ManualClock clock;
-  SqliteStateStore store(dir.file(), clock);
+  const auto opened = kind.open(clock);
+  StateStore& store = *opened;
   store.journal("ev-1", "{}", clock.now());
   store.write_intents({{"t-1", ObjectType::contact, "ev-1", {{"email", "a@b.jp"}}, {}, {}}});
 
@@ -311,10 +332,12 @@ TEST_CASE("store: a transaction commits everything or nothing", "[store]") {
   }
 }
 
-TEST_CASE("store: connections and tokens round-trip; no error shows a token", "[store]") {
-  TempDir dir;
+TEMPLATE_TEST_CASE("store: connections and tokens round-trip, and no error shows a token",
+                   "[store][postgres]", SqliteStoreKind, PostgresStoreKind) {
+  TestType kind;
   ManualClock clock;
-  SqliteStateStore store(dir.file(), clock);
+  const auto opened = kind.open(clock);
+  StateStore& store = *opened;
   const Connection original = oauth_connection("default");
   store.save_connection(original);
 
@@ -363,11 +386,11 @@ TEST_CASE("store: connections and tokens round-trip; no error shows a token", "[
     FAIL("an unknown connection must be an error");
   } catch (const StoreError& e) {
     const std::string message = e.what();
-    CHECK_THAT(message, Catch::Contains("missing") && Catch::Contains(dir.file().string()));
+    CHECK_THAT(message, Catch::Contains("missing") && Catch::Contains(kind.shown_location()));
     CHECK_THAT(message, !Catch::Contains("SECRET"));
   }
-  // A failing statement with tokens bound to it: SQLite's message must not carry them either.
-  run_sql(dir.file(), "CREATE TRIGGER refuse BEFORE INSERT ON connections BEGIN SELECT RAISE(ABORT, 'refused'); END");
+  // A failing statement with tokens bound to it: the database's message must not carry them either.
+  kind.refuse_connection_inserts();
   try {
     store.save_connection(oauth_connection("another"));
     FAIL("the trigger must refuse the insert");
@@ -378,10 +401,12 @@ TEST_CASE("store: connections and tokens round-trip; no error shows a token", "[
   }
 }
 
-TEST_CASE("store: the last notification per connection drives the weekly throttle", "[store]") {
-  TempDir dir;
+TEMPLATE_TEST_CASE("store: the last notification per connection drives the weekly throttle",
+                   "[store][postgres]", SqliteStoreKind, PostgresStoreKind) {
+  TestType kind;
   ManualClock clock;
-  SqliteStateStore store(dir.file(), clock);
+  const auto opened = kind.open(clock);
+  StateStore& store = *opened;
   store.save_connection(oauth_connection("portal-a"));
   store.save_connection(oauth_connection("portal-b"));
   const auto due = [&](const std::string& connection) {
@@ -475,11 +500,14 @@ TEST_CASE("store: a file from a newer hubrules is refused", "[store]") {
                     Catch::Contains("999") && Catch::Contains("newer") && Catch::Contains(dir.file().string()));
 }
 
-TEST_CASE("store: two threads share a store, and a second process-like store shares the file", "[store]") {
-  TempDir dir;
+TEMPLATE_TEST_CASE("store: two threads share a store, and a second process-like store shares the file",
+                   "[store][postgres]", SqliteStoreKind, PostgresStoreKind) {
+  TestType kind;
   ManualClock clock;
-  SqliteStateStore store(dir.file(), clock);
-  SqliteStateStore other(dir.file(), clock);  // another connection to the same file
+  const auto opened = kind.open(clock);
+  StateStore& store = *opened;
+  const auto other_opened = kind.open(clock);  // another connection to the same file or database
+  StateStore& other = *other_opened;
   constexpr int per_thread = 30;
   std::atomic<int> surprises{0};  // Catch2's assertions are not for worker threads
 
