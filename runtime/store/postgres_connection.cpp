@@ -33,20 +33,39 @@ std::string one_line(const char* message) {
   std::string text = message != nullptr ? message : "";
   // libpq ends its messages with a newline and splits some over two lines.
   for (char& c : text) {
-    if (c == '\n') c = ' ';
+    if (c == '\n' || c == '\t') c = ' ';
   }
   while (!text.empty() && text.back() == ' ') text.pop_back();
   return text.empty() ? "unknown error" : text;
 }
 
+namespace {
+
+// Keywords after the expanded dbname override the URL's, those before it are overridden.
+constexpr std::array<const char*, 4> connect_keywords{"connect_timeout", "dbname", "application_name", nullptr};
+
+std::array<const char*, 4> connect_values(const std::string& url) { return {"10", url.c_str(), "hubrules", nullptr}; }
+
+}  // namespace
+
+// libpq prints NOTICEs (and a dying server's FATAL) to stderr by default; the store's own
+// errors and logging say what matters.
+static void quiet(PGconn* conn) {
+  if (conn != nullptr) PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+}
+
+PGconn* start_connection(const std::string& url) {
+  const auto values = connect_values(url);
+  PGconn* conn = PQconnectStartParams(connect_keywords.data(), values.data(), 1);
+  quiet(conn);
+  return conn;
+}
+
 PGconn* open_connection(const std::string& url, std::string& error) {
-  // Keywords after the expanded dbname override the URL's, those before it are overridden.
-  const std::array<const char*, 4> keywords{"connect_timeout", "dbname", "application_name", nullptr};
-  const std::array<const char*, 4> values{"10", url.c_str(), "hubrules", nullptr};
-  PGconn* conn = PQconnectdbParams(keywords.data(), values.data(), 1);
+  const auto values = connect_values(url);
+  PGconn* conn = PQconnectdbParams(connect_keywords.data(), values.data(), 1);
   if (conn != nullptr && PQstatus(conn) == CONNECTION_OK) {
-    // libpq prints NOTICEs to stderr by default; the store's own logging says what matters.
-    PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+    quiet(conn);
     return conn;
   }
   error = conn != nullptr ? one_line(PQerrorMessage(conn)) : "out of memory";

@@ -84,6 +84,7 @@ class Session {
   // rather than connect again and run the remaining statements outside any transaction.
   void set_transaction_open(bool open) { transaction_open_ = open; }
   const std::string& location() const { return location_; }
+  bool connected() const { return conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK; }
 
   [[noreturn]] void fail(std::string_view what) const;
 
@@ -102,6 +103,8 @@ class Session {
 // Opens a connection as the store and the listener do (application_name hubrules, a connect
 // timeout unless the URL sets one); nullptr plus `error` when it fails.
 PGconn* open_connection(const std::string& url, std::string& error);
+// The same without waiting: drive it with PQconnectPoll (nullptr when out of memory).
+PGconn* start_connection(const std::string& url);
 
 // libpq's message on one line, without its trailing newline.
 std::string one_line(const char* message);

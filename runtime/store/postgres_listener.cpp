@@ -127,9 +127,11 @@ struct PendingListener::Impl {
 
   bool connect() {
     std::string error;
-    conn = postgres::open_connection(url, error);
+    conn = connect_unless_stopped(error);
     if (conn == nullptr) {
-      if (!missed) spdlog::warn("state store {}: pending listener cannot connect: {}", redacted_location(url), error);
+      if (!missed && !error.empty()) {
+        spdlog::warn("state store {}: pending listener cannot connect: {}", redacted_location(url), error);
+      }
       missed = true;
       return false;
     }
@@ -145,6 +147,31 @@ struct PendingListener::Impl {
       deliver("");  // bookings journaled while we were away were never announced to us
     }
     return true;
+  }
+
+  // Connects without blocking the thread past one short wait, so that a stop request (or an
+  // unreachable server) never holds the destructor for the whole connect timeout.
+  PGconn* connect_unless_stopped(std::string& error) {
+    PGconn* attempt = postgres::start_connection(url);
+    if (attempt == nullptr || PQstatus(attempt) == CONNECTION_BAD) return fail_connect(attempt, error);
+    auto state = PGRES_POLLING_WRITING;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (state != PGRES_POLLING_OK) {
+      if (state == PGRES_POLLING_FAILED || stop_requested() || std::chrono::steady_clock::now() > deadline) {
+        return fail_connect(attempt, error);
+      }
+      pollfd fd{PQsocket(attempt), static_cast<short>(state == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0};
+      const int ready = ::poll(&fd, 1, kWaitMillis);
+      if (ready < 0 && errno != EINTR) return fail_connect(attempt, error);
+      if (ready > 0) state = PQconnectPoll(attempt);
+    }
+    return attempt;
+  }
+
+  static PGconn* fail_connect(PGconn* attempt, std::string& error) {
+    error = attempt != nullptr ? postgres::one_line(PQerrorMessage(attempt)) : "out of memory";
+    PQfinish(attempt);
+    return nullptr;
   }
 
   // False when the connection is gone.

@@ -178,6 +178,8 @@ struct PostgresStateStore::Impl {
   template <typename Work>
   void atomically(Work&& work) {
     const bool outermost = transaction_depth == 0;
+    // An undone savepoint's bookings were never journaled: they must not be announced.
+    const auto journaled_before = outermost ? std::set<std::string>{} : journaled;
     begin(outermost);
     ++transaction_depth;
     try {
@@ -185,6 +187,7 @@ struct PostgresStateStore::Impl {
     } catch (...) {
       --transaction_depth;
       undo(outermost);
+      if (!outermost) journaled = journaled_before;
       throw;
     }
     --transaction_depth;
@@ -202,11 +205,15 @@ struct PostgresStateStore::Impl {
   }
 
   void undo(bool outermost) noexcept {
+    // A lost connection took its transaction with it: nothing is left to roll back.
+    if (!session.connected()) {
+      if (outermost) closed();
+      return;
+    }
     try {
       exec(outermost ? "ROLLBACK" : "ROLLBACK TO SAVEPOINT hubrules_nested");
       if (!outermost) exec("RELEASE SAVEPOINT hubrules_nested");
     } catch (const std::exception& e) {
-      // A lost connection rolled the transaction back already.
       spdlog::error("{}", e.what());
     }
     if (outermost) closed();
@@ -239,18 +246,39 @@ struct PostgresStateStore::Impl {
     }
   }
 
-  // A call that may fail half-way (a foreign key, a unique key) runs under a savepoint inside a
-  // transaction, as SQLite undoes only the failed statement; outside one it is a transaction.
+  // Work of several statements that needs no savepoint of its own inside an open transaction
+  // (it cannot fail half-way but on a lost connection), and a transaction outside one.
+  template <typename Work>
+  void in_transaction(Work&& work) {
+    if (transaction_depth > 0) {
+      work();
+    } else {
+      atomically(std::forward<Work>(work));
+    }
+  }
+
+  // A statement that may fail (a foreign key, a CHECK) runs under a savepoint inside a
+  // transaction: PostgreSQL would abort the whole transaction, SQLite undoes only the failed
+  // statement. Outside one, the statement is a transaction of its own.
   template <typename Work>
   void guarded(Work&& work) {
-    atomically(std::forward<Work>(work));
+    if (transaction_depth > 0) {
+      atomically(std::forward<Work>(work));
+    } else {
+      work();
+    }
   }
 
   // ---- migrations ----
 
   int current_version() {
     // Two statements: a query naming a missing table fails to plan, whatever CASE guards it.
-    if (exec("SELECT to_regclass('schema_migrations')").is_null(0, 0)) return 0;
+    // pg_class is read with the statement's snapshot (to_regclass would use the catalog caches,
+    // which may not yet show a table another worker created while we waited for the lock).
+    const auto exists = exec(
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relname = 'schema_migrations' AND n.nspname = current_schema())");
+    if (!exists.boolean(0, 0)) return 0;
     return static_cast<int>(exec("SELECT coalesce(max(version), 0) FROM schema_migrations").integer(0, 0));
   }
 
@@ -357,7 +385,9 @@ bool PostgresStateStore::journal(const std::string& integration, const std::stri
                                  std::string_view payload, TimePoint received_at) {
   std::lock_guard lock(impl_->mutex);
   bool added = false;
-  impl_->atomically([&] {
+  // One statement; a transaction of its own outside transaction() so that its NOTIFY goes
+  // with its COMMIT.
+  impl_->in_transaction([&] {
     const auto r = impl_->exec(
         "WITH b AS (INSERT INTO bookings (event_id, integration, state, received_at, updated_at) "
         "VALUES ($1, $2, 'pending', $3, $4) ON CONFLICT (event_id) DO NOTHING "
@@ -762,6 +792,10 @@ void PostgresStateStore::refresh_tokens_once(
     const std::string& id, const std::function<std::optional<TokenUpdate>(const Connection&)>& refresh) {
   std::lock_guard lock(impl_->mutex);
   impl_->atomically([&] {
+    // Another worker's refresh holds the row across its token request, longer than the usual
+    // lock timeout: wait for it as long as for a statement (SET LOCAL: this transaction only).
+    impl_->exec("SELECT set_config('lock_timeout', $1, true)",
+                Params().text(session_setting(impl_->options.statement_timeout_ms)));
     const auto r = impl_->exec("SELECT " HUBRULES_CONNECTION_COLUMNS " FROM connections WHERE id = $1 FOR UPDATE",
                                Params().text(id));
     if (r.empty()) impl_->fail("no connection \"" + id + "\"");
@@ -967,7 +1001,7 @@ std::vector<DeadLetter> PostgresStateStore::dead_letters(std::size_t limit) {
 std::size_t PostgresStateStore::drop_payloads_before(TimePoint before) {
   std::lock_guard lock(impl_->mutex);
   std::size_t dropped = 0;
-  impl_->atomically([&] {
+  impl_->in_transaction([&] {
     const Params at = Params().integer(to_millis(before));
     dropped += impl_->exec("DELETE FROM booking_payloads p USING bookings b "
                            "WHERE b.intake_sequence = p.intake_sequence AND b.state IN " HUBRULES_FINAL_STATES

@@ -73,6 +73,24 @@ TEST_CASE("postgres store: migrate, or refuse an old schema with the command to 
   CHECK_NOTHROW(PostgresStateStore(test_url(), clock, check_only));
 }
 
+TEST_CASE("postgres store: workers starting together migrate once", "[store][postgres]") {
+  REQUIRE_DATABASE();
+  ManualClock clock;
+  std::atomic<int> at_latest{0};
+  std::vector<std::thread> workers;
+  for (int i = 0; i < 4; ++i) {
+    workers.emplace_back([&] {
+      try {
+        PostgresStateStore store(test_url(), clock, test_options());
+        if (store.schema_version() == PostgresStateStore::latest_schema_version()) ++at_latest;
+      } catch (const StoreError&) {
+      }
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  CHECK(at_latest == 4);
+}
+
 TEST_CASE("postgres store: journal once, states, queue, pending_of", "[store][postgres]") {
   REQUIRE_DATABASE();
   ManualClock clock;
