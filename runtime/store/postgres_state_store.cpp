@@ -6,6 +6,7 @@
 #include <set>
 
 #include "engine/text/ascii_case.hpp"
+#include "runtime/store/open_state_store.hpp"
 #include "runtime/store/postgres_connection.hpp"
 #include "runtime/store/postgres_schema.hpp"
 
