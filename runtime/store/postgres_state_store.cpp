@@ -356,7 +356,7 @@ PostgresStateStore::PostgresStateStore(const std::string& url, Clock& clock, Pos
   impl_->session.connect();
   if (options.migrate) {
     impl_->migrate();
-  } else {
+  } else if (options.check_schema) {  // false for `hubrules migrate`, which reads the version first
     impl_->require_latest();
   }
 }
