@@ -188,8 +188,8 @@ if part 1; then
   {
     echo "### 1. Intake ($CONNECTIONS connections split over the workers, one wrk each; ${DURATION} s a cell; delivery pointed at a dead port)"
     echo
-    echo "| store | workers | webhooks/s (200) | p50 ms | p99 ms | commits/s | webhooks per commit | serve CPU ms per 1k | PostgreSQL CPU ms per 1k | 200s | non-200 | rows journaled |"
-    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    echo "| store | workers | webhooks/s (200) | p50 ms | p99 ms | commits/s | webhooks per commit | committer busy (per worker) | serve CPU ms per 1k | PostgreSQL CPU ms per 1k | 200s | non-200 | rows journaled |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   } >>"$TABLES"
   ACK_OK=1
   for cell in sqlite:1 pg:1 pg:2 pg:3; do
@@ -240,18 +240,20 @@ print(json.dumps({
     "duration_s": max(w["duration_s"] for w in ws),
     "p50_ms": sum(w["p50_ms"] for w in ws) / len(ws), "p99_ms": max(w["p99_ms"] for w in ws),
     "commits": sum(b["commits"] - a["commits"] for a, b in zip(m0, m1)),
+    # How busy each worker's committer thread was (its group commits' time over the run).
+    "committer_busy": sum(b["commit_seconds"] - a["commit_seconds"] for a, b in zip(m0, m1)) / W / max(w["duration_s"] for w in ws),
     "journaled": sum(b["webhooks_journaled"] for b in m1),
 }))
 EOF
 )
     rows=$(json "$("${HELPER[@]}" rows --state "$state")" rows)
-    read -r ok non2xx dur p50 p99 commits journaled < <(json "$summary" '"%d %d %s %.2f %.2f %d %d" % (ok, non2xx, duration_s, p50_ms, p99_ms, commits, journaled)')
+    read -r ok non2xx dur p50 p99 commits journaled busy < <(json "$summary" '"%d %d %s %.2f %.2f %d %d %d" % (ok, non2xx, duration_s, p50_ms, p99_ms, commits, journaled, round(100 * committer_busy))')
     RATE[$kind$W]=$(calc "round($ok / $dur)")
     cpu_serve=$(calc "round(($(json "$c1" cpu_s) - $(json "$c0" cpu_s)) * 1e6 / max($ok, 1), 1)")
     cpu_pg=$(calc "round(($(json "$c1" pg_cpu_s) - $(json "$c0" pg_cpu_s)) * 1e6 / max($ok, 1), 1)")
-    printf '| %s | %d | %s | %s | %s | %s | %s | %s | %s | %d | %d | %d |\n' \
+    printf '| %s | %d | %s | %s | %s | %s | %s | %s %% | %s | %s | %d | %d | %d |\n' \
       "$([[ $kind == sqlite ]] && echo SQLite || echo PostgreSQL)" "$W" "${RATE[$kind$W]}" "$p50" "$p99" \
-      "$(calc "round($commits / $dur)")" "$(calc "round($ok / max($commits, 1), 1)")" "$cpu_serve" \
+      "$(calc "round($commits / $dur)")" "$(calc "round($ok / max($commits, 1), 1)")" "$busy" "$cpu_serve" \
       "$([[ $kind == sqlite ]] && echo — || echo "$cpu_pg")" "$ok" "$non2xx" "$rows" >>"$TABLES"
     # No ack without a row: every 200 is a journaled row. wrk leaves up to one request per
     # connection unread when its time is up; serve answered (and journaled) them.
@@ -358,7 +360,7 @@ if part 3; then
   pidlist=$(IFS=,; echo "${pids[*]}")
   # Before the trickle, the workers settle: every lease held, none above its share. A portal
   # handed over waits out its previous owner's rate window (10 s) before its first call.
-  spread=$("${HELPER[@]}" spread --state "$state" --portals "$N" --workers "$W" --timeout 300)
+  spread=$("${HELPER[@]}" spread --state "$state" --portals "$N" --workers "$W" --timeout 180)
   echo "   workers up in $started_s s; leases: $spread" >&2
   sleep 11
   # The workers' (and PostgreSQL's) CPU while idle with N portals: the cost of carrying them.

