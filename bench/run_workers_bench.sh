@@ -349,14 +349,15 @@ if part 3; then
   state=$(pg_url trickle)
   "${HELPER[@]}" config --out "$WORK/workers.toml" --state "$state" --rules rules/timerex.rules \
     --fleet "$WORK/fleet.out" --tokens "$WORK/tokens" --lease-s 15 >/dev/null
-  urls=() pids=()
-  t_start=$(date +%s.%N)
+  urls=() pids=() up=()
   for ((w = 0; w < W; w++)); do
+    t_start=$(date +%s.%N)
     start "serve-trickle-$w" 300 env TIMEREX_WEBHOOK_SECRET="$SECRET" \
       "$HUBRULES" serve --config "$WORK/workers.toml" --listen 127.0.0.1:0
-    urls+=("$STARTED_URL") pids+=("$STARTED_PID")
+    urls+=("$STARTED_URL") pids+=("$STARTED_PID") up+=("$(calc "round($(date +%s.%N) - $t_start, 1)")")
   done
-  started_s=$(calc "round($(date +%s.%N) - $t_start, 1)")
+  started_s=$(IFS=+; calc "round(${up[*]}, 1)")
+  started_each=$(IFS=/; echo "${up[*]}")
   pidlist=$(IFS=,; echo "${pids[*]}")
   # Before the trickle, the workers settle: every lease held, none above its share. A portal
   # handed over waits out its previous owner's rate window (10 s) before its first call.
@@ -391,7 +392,7 @@ if part 3; then
     echo
     echo "| carrying $N portals | value |"
     echo "| --- | ---: |"
-    echo "| workers up (3 started one after the other, each to its first line) | $started_s s |"
+    echo "| workers up (3 started one after the other, each to its first line): in all (each) | $started_s s ($started_each s) |"
     echo "| leases spread (held per worker) | $(json "$spread" '"%s after %s s" % (leases_by_worker, seconds)') |"
     echo "| CPU idle (no webhooks): 3 workers; PostgreSQL | $idle_w %; $idle_pg % of one core |"
     echo "| CPU during the trickle: 3 workers; PostgreSQL | $run_w %; $run_pg % of one core |"
