@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "runtime/store/open_state_store.hpp"
 #include "runtime/store/postgres_state_store.hpp"
 #include "runtime/store/sqlite_state_store.hpp"
 #include "tests/postgres_test_database.hpp"

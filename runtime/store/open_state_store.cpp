@@ -11,39 +11,6 @@ bool names_postgresql(std::string_view location) {
 
 namespace {
 
-// userinfo's password: postgresql://user:SECRET@host/…
-std::string without_userinfo_password(std::string url) {
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) return url;
-  const auto authority = scheme_end + 3;
-  const auto at = url.find('@', authority);
-  const auto slash = url.find('/', authority);
-  if (at == std::string::npos || (slash != std::string::npos && slash < at)) return url;
-  const auto colon = url.find(':', authority);
-  if (colon == std::string::npos || colon > at) return url;
-  return url.replace(colon + 1, at - colon - 1, "***");
-}
-
-// password=SECRET among the query's parameters.
-std::string without_query_password(std::string url) {
-  for (std::size_t at = url.find("password="); at != std::string::npos; at = url.find("password=", at + 1)) {
-    if (at > 0 && url[at - 1] != '?' && url[at - 1] != '&') continue;
-    const auto value = at + 9;
-    const auto end = url.find('&', value);
-    url.replace(value, (end == std::string::npos ? url.size() : end) - value, "***");
-  }
-  return url;
-}
-
-}  // namespace
-
-std::string redacted_location(const std::string& location) {
-  if (!names_postgresql(location)) return location;
-  return without_query_password(without_userinfo_password(location));
-}
-
-namespace {
-
 // Secrets stay out of command lines, configs and logs: libpq reads the password from PGPASSFILE,
 // ~/.pgpass or PGPASSWORD.
 void refuse_password_in(const std::string& url) {

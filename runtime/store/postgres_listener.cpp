@@ -1,4 +1,4 @@
-// PendingListener. (redacted_location lives in open_state_store.cpp since main moved it there.)
+// PendingListener (postgres_state_store.hpp) and redacted_location (open_state_store.hpp).
 #include <poll.h>
 #include <spdlog/spdlog.h>
 
@@ -7,8 +7,8 @@
 #include <mutex>
 #include <thread>
 
-#include "runtime/store/open_state_store.hpp"
 #include "runtime/store/postgres_connection.hpp"
+#include "runtime/store/open_state_store.hpp"
 #include "runtime/store/postgres_state_store.hpp"
 
 namespace hubrules::runtime {
@@ -19,7 +19,56 @@ constexpr int kWaitMillis = 250;
 // Between two attempts to connect after a loss.
 constexpr auto kRetryDelay = std::chrono::seconds(1);
 
+// Replaces the value of `key=` in `text` (up to the next separator) by ***.
+std::string redact_parameter(std::string text, std::string_view key, std::string_view separators) {
+  std::size_t from = 0;
+  while ((from = text.find(key, from)) != std::string::npos) {
+    const bool at_start = from == 0 || separators.find(text[from - 1]) != std::string_view::npos ||
+                          text[from - 1] == '?' || text[from - 1] == ' ';
+    const std::size_t value = from + key.size();
+    if (!at_start) {
+      from = value;
+      continue;
+    }
+    // A keyword string may quote a value with spaces: password='a b'.
+    const bool quoted = value < text.size() && text[value] == '\'';
+    std::size_t end = quoted ? text.find('\'', value + 1) : text.find_first_of(separators, value);
+    end = end == std::string::npos ? text.size() : end + (quoted ? 1 : 0);
+    text.replace(value, end - value, "***");
+    from = value + 3;
+  }
+  return text;
+}
+
+// postgresql://user:secret@host/db → postgresql://user:***@host/db
+std::string redact_userinfo(std::string url, std::size_t scheme_end) {
+  const std::size_t authority = scheme_end + 3;
+  const std::size_t authority_end = url.find_first_of("/?#", authority);
+  const std::size_t at = url.rfind('@', authority_end == std::string::npos ? url.size() : authority_end);
+  if (at == std::string::npos || at < authority) return url;
+  const std::size_t colon = url.find(':', authority);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.replace(colon + 1, at - colon - 1, "***");
+}
+
 }  // namespace
+
+std::string redacted_location(const std::string& location) {
+  const std::size_t scheme_end = location.find("://");
+  const bool is_url = location.starts_with("postgresql://") || location.starts_with("postgres://");
+  if (is_url) {
+    std::string redacted = redact_userinfo(location, scheme_end);
+    const std::size_t query = redacted.find('?');
+    if (query == std::string::npos) return redacted;
+    return redacted.substr(0, query) + redact_parameter(redacted.substr(query), "password=", "&#");
+  }
+  // A libpq keyword string ("host=… password=…") starts with a keyword; a file path is shown
+  // as is.
+  if (location.find('=') != std::string::npos && !location.starts_with('/') && !location.starts_with('.')) {
+    return redact_parameter(location, "password=", " ");
+  }
+  return location;
+}
 
 // ---- PendingListener ----------------------------------------------------------------------------
 

@@ -296,8 +296,10 @@ struct PostgresStateStore::Impl {
     refuse_newer(version);
     const int latest = postgres_schema::latest_version();
     if (version == latest) return;
-    fail("the PostgreSQL state store is at schema version " + std::to_string(version) + ", this hubrules needs " +
-         std::to_string(latest) + ": run `hubrules migrate --state " + session.location() + "`");
+    // The message names the location itself, so it needs no "state store …:" before it.
+    throw StoreError("the PostgreSQL state store is at schema version " + std::to_string(version) +
+                     ", this hubrules needs " + std::to_string(latest) + ": run `hubrules migrate --state " +
+                     session.location() + "`");
   }
 
   int migrate() {
@@ -356,7 +358,7 @@ PostgresStateStore::PostgresStateStore(const std::string& url, Clock& clock, Pos
   impl_->session.connect();
   if (options.migrate) {
     impl_->migrate();
-  } else if (options.check_schema) {  // false for `hubrules migrate`, which reads the version first
+  } else if (options.check_schema) {
     impl_->require_latest();
   }
 }
@@ -795,7 +797,8 @@ void PostgresStateStore::refresh_tokens_once(
   impl_->atomically([&] {
     // Another worker's refresh holds the row across its token request, longer than the usual
     // lock timeout: wait for it as long as for a statement (SET LOCAL: this transaction only).
-    impl_->exec("SELECT set_config('lock_timeout', $1, true)",
+    // And the token request leaves the transaction idle: not for longer than a statement either.
+    impl_->exec("SELECT set_config('lock_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $1, true)",
                 Params().text(session_setting(impl_->options.statement_timeout_ms)));
     const auto r = impl_->exec("SELECT " HUBRULES_CONNECTION_COLUMNS " FROM connections WHERE id = $1 FOR UPDATE",
                                Params().text(id));
@@ -902,10 +905,13 @@ std::optional<Lease> PostgresStateStore::renew_lease(const Lease& lease, Millis 
   return impl_->one_lease(r);
 }
 
+// FOR SHARE: inside a fenced transaction the row stays locked until it commits, so a takeover
+// (an UPDATE of the row) waits for it, and no write of the old owner can land after the new
+// owner took over. A paused worker's session is ended by idle_in_transaction_session_timeout.
 bool PostgresStateStore::holds_lease(const Lease& lease) {
   std::lock_guard lock(impl_->mutex);
   return !impl_
-              ->exec("SELECT 1 FROM leases WHERE connection_id = $1 AND owner = $2 AND epoch = $3",
+              ->exec("SELECT 1 FROM leases WHERE connection_id = $1 AND owner = $2 AND epoch = $3 FOR SHARE",
                      Params().text(lease.connection_id).text(lease.owner).integer(lease.epoch))
               .empty();
 }

@@ -31,8 +31,11 @@ struct PostgresStoreOptions {
   bool database_clock = true;
   int statement_timeout_ms = 30'000;
   int lock_timeout_ms = 5'000;
-  // A worker paused inside a transaction loses its session after this, and with it its locks.
-  int idle_in_transaction_timeout_ms = 60'000;
+  // A worker paused inside a transaction loses its session after this, and with it its locks
+  // (a fenced transaction's lock on its lease row holds a takeover back until then). Our own
+  // transactions never wait on anything but the database, except a token refresh, which sets
+  // its own.
+  int idle_in_transaction_timeout_ms = 15'000;
 };
 
 class PostgresStateStore final : public StateStore {

@@ -248,8 +248,9 @@ class StateStore {
   // Failed bookings become pending again (for `hubrules retry`); returns how many.
   virtual std::size_t requeue_failed() = 0;
   // The pending bookings of one integration, oldest first (by intake order); with `due_by`, only
-  // those whose retry delay (if any) has passed by then. A read, not a claim: the lease decides
-  // which process delivers a connection's bookings.
+  // those whose retry delay (if any) has passed by then. The lease decides which process delivers
+  // a connection's bookings; a store shared by several processes also reads them FOR UPDATE SKIP
+  // LOCKED, so a row another session holds is skipped, never waited for.
   virtual std::vector<JournaledBooking> pending_of(const std::string& integration, std::size_t limit,
                                                    std::optional<TimePoint> due_by = std::nullopt) = 0;
   virtual std::vector<QueueStats> queue_stats() = 0;

@@ -32,7 +32,7 @@ TEST_CASE("auth: connect and disconnect usage errors exit 2", "[auth]") {
   CHECK_THAT(missing.output, Catch::Contains("no state file"));
 }
 
-TEST_CASE("auth: `hubrules connect` connects without printing a token; `disconnect` revokes", "[auth]") {
+TEST_CASE("auth: `hubrules connect` connects without printing a token, `disconnect` revokes", "[auth]") {
   // On 2026-03 (the default) against a sandbox that refuses every legacy path; with
   // --hubspot-api v3 on the legacy paths.
   const bool legacy = GENERATE(false, true);

@@ -479,7 +479,7 @@ TEST_CASE("writes that may have been applied are handed back, reads are retried"
   }
 }
 
-TEST_CASE("a 401 goes back to the caller; other answers too", "[http]") {
+TEST_CASE("a 401 goes back to the caller, other answers too", "[http]") {
   ApiRig rig;
   rig.server.push(reply(401, R"({"status":"error","category":"EXPIRED_AUTHENTICATION"})"));
   rig.server.push(reply(409, R"({"status":"error","category":"CONFLICT","message":"Contact already exists. Existing ID: 1"})"));

@@ -329,7 +329,7 @@ TEST_CASE("the server's log lines name the method, path and status, never header
   CHECK(text.find("secret") == std::string::npos);
 }
 
-TEST_CASE("a handler that throws, or drops its Respond, gets a 500; the connection goes on", "[http_server]") {
+TEST_CASE("a handler that throws, or drops its Respond, gets a 500, the connection goes on", "[http_server]") {
   HttpServer server({}, [](ServerRequest&& request, Respond respond) {
     if (request.path == "/throw") throw std::runtime_error("boom");
     if (request.path == "/drop") return;  // the Respond goes away unanswered
@@ -526,7 +526,7 @@ TEST_CASE("Expect: 100-continue is answered before the body is sent", "[http_ser
   CHECK(body_of(*answer) == "POST /hooks ? - hello");
 }
 
-TEST_CASE("HEAD answers announce the body's length and send none; HTTP/1.0 keep-alive is honoured", "[http_server]") {
+TEST_CASE("HEAD answers announce the body's length and send none, HTTP/1.0 keep-alive is honoured", "[http_server]") {
   HttpServer server({}, [](ServerRequest&&, Respond respond) { respond({200, "text/plain", {}, "twelve bytes"}); });
   server.start();
   RawClient raw(server.port());
@@ -641,7 +641,7 @@ TEST_CASE("HTTPS with a certificate chain and key from PEM files", "[http_server
   }
 }
 
-TEST_CASE("stop_accepting refuses new connections; drain waits for the answers in flight", "[http_server]") {
+TEST_CASE("stop_accepting refuses new connections, drain waits for the answers in flight", "[http_server]") {
   LaterAnswers later;
   std::promise<void> received;
   HttpServer server({}, [&](ServerRequest&&, Respond respond) {
@@ -672,7 +672,7 @@ TEST_CASE("stop_accepting refuses new connections; drain waits for the answers i
   CHECK(server.counts().connections_open == 0);
 }
 
-TEST_CASE("drain with nothing in flight returns at once; stop closes what is open", "[http_server]") {
+TEST_CASE("drain with nothing in flight returns at once, stop closes what is open", "[http_server]") {
   HttpServer server({}, echo);
   server.start();
   RawClient raw(server.port());

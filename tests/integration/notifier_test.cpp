@@ -235,7 +235,7 @@ TEST_CASE("STARTTLS upgrades when offered and verifies the certificate", "[notif
   }
 }
 
-TEST_CASE("AUTH PLAIN and LOGIN send the decoded credentials; errors never show the password", "[notify]") {
+TEST_CASE("AUTH PLAIN and LOGIN send the decoded credentials, errors never show the password", "[notify]") {
   SECTION("PLAIN") {
     FakeSmtpServer server(ServerScript().with_auth("LOGIN PLAIN"));
     SmtpSender(parse_smtp_url(server.url("smtp", "ann%40example.com:s%3Acret@")), quick_options()).send(kEnvelope, sample_message());
@@ -369,7 +369,7 @@ TEST_CASE("At most one error email per connection per week", "[notify]") {
   fs::remove_all(dir);
 }
 
-TEST_CASE("The notifier sends by SMTP; a failed send is reported and not counted", "[notify]") {
+TEST_CASE("The notifier sends by SMTP, a failed send is reported and not counted", "[notify]") {
   ManualClock clock(kFriday);
   MemoryNotificationLog log;
   NotifierConfig config = outbox_config("");

@@ -1,5 +1,6 @@
-// The PostgreSQL state store against a real server: HUBRULES_TEST_PG_URL names a database the
-// tests may wipe (its public schema is dropped and made again). Skipped when it is not set.
+// The PostgreSQL store's own behaviour against a real server, each case on a fresh database of
+// the tests' cluster (tests/postgres_test_database.hpp): the schema, the hot queue, NOTIFY, the
+// row lock of a refresh, and what the contract tests in state_store_test.cpp do not cover.
 #include <libpq-fe.h>
 
 #include <atomic>
@@ -11,16 +12,19 @@
 #include <thread>
 #include <vector>
 
+#include "runtime/store/open_state_store.hpp"
 #include "runtime/store/postgres_state_store.hpp"
+#include "tests/postgres_test_database.hpp"
 
 using namespace hubrules::runtime;
 using namespace std::chrono_literals;
 
 namespace {
 
-std::string test_url() {
-  const char* url = std::getenv("HUBRULES_TEST_PG_URL");
-  return url != nullptr ? url : "";
+// The current test's database, fresh for each (tests/postgres_test_database.hpp).
+std::string& test_url() {
+  static std::string url;
+  return url;
 }
 
 // Runs SQL behind the store's back.
@@ -34,10 +38,8 @@ void run_sql(const std::string& sql) {
   REQUIRE((status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK));
 }
 
-// An empty database for each test, or nothing when there is no server to test against.
 bool fresh_database() {
-  if (test_url().empty()) return false;
-  run_sql("SET client_min_messages = warning; DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public");
+  test_url() = hubrules::testing::fresh_test_database_url();
   return true;
 }
 
@@ -50,7 +52,7 @@ PostgresStoreOptions test_options() {
 
 #define REQUIRE_DATABASE()                                   \
   if (!fresh_database()) {                                   \
-    WARN("HUBRULES_TEST_PG_URL is not set: skipped");        \
+    FAIL("no test database");                                \
     return;                                                  \
   }
 
@@ -176,7 +178,7 @@ TEST_CASE("postgres store: a final booking leaves the hot queue", "[store][postg
   PQfinish(conn);
 }
 
-TEST_CASE("postgres store: transactions commit together; inner failures undo only themselves", "[store][postgres]") {
+TEST_CASE("postgres store: transactions commit together, inner failures undo only themselves", "[store][postgres]") {
   REQUIRE_DATABASE();
   ManualClock clock;
   PostgresStateStore store(test_url(), clock, test_options());
@@ -420,6 +422,26 @@ TEST_CASE("postgres store: commits notify the pending listener once per integrat
   CHECK(heard == std::vector<std::string>{"ops", "sales", "single"});
 }
 
+TEST_CASE("postgres store: a killed connection fails one call, then heals, the listener says so", "[store][postgres]") {
+  REQUIRE_DATABASE();
+  ManualClock clock;
+  PostgresStateStore store(test_url(), clock, test_options());
+  store.journal("e1", "{}", clock.now());
+  std::atomic<int> wake_ups_for_anything{0};
+  PendingListener listener(test_url(), [&](const std::string& integration) {
+    if (integration.empty()) ++wake_ups_for_anything;
+  });
+  std::this_thread::sleep_for(500ms);
+  // As a PostgreSQL restart would: every hubrules session of this database goes.
+  run_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'hubrules' "
+          "AND datname = current_database() AND pid <> pg_backend_pid()");
+  CHECK_THROWS_AS(store.booking("e1"), StoreError);
+  CHECK(store.booking("e1"));
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (wake_ups_for_anything == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  CHECK(wake_ups_for_anything == 1);
+}
+
 TEST_CASE("postgres store: a location never shows its password", "[store][postgres]") {
   CHECK(redacted_location("postgresql://hub:s3cret@db.example:5432/hubrules") ==
         "postgresql://hub:***@db.example:5432/hubrules");
@@ -427,5 +449,7 @@ TEST_CASE("postgres store: a location never shows its password", "[store][postgr
         "postgres://db.example/hubrules?user=hub&password=***&sslmode=require");
   CHECK(redacted_location("postgresql:///hubrules?host=/tmp/x&port=5499") == "postgresql:///hubrules?host=/tmp/x&port=5499");
   CHECK(redacted_location("host=db password=s3cret user=hub") == "host=db password=*** user=hub");
+  CHECK(redacted_location("host=/tmp/x password='s3 cret' user=hub") == "host=/tmp/x password=*** user=hub");
+  CHECK(redacted_location("postgresql://hub@db/x?password=a%20b") == "postgresql://hub@db/x?password=***");
   CHECK(redacted_location("/var/lib/hubrules/state.db") == "/var/lib/hubrules/state.db");
 }

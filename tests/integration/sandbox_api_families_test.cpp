@@ -423,7 +423,7 @@ TEST_CASE("sandbox families: the token answers list exactly the scopes the autho
   CHECK(has(s.send("GET", "/oauth/v1/access-tokens/" + access, "", "", "").body, exact));
 }
 
-TEST_CASE("sandbox families: a CRM call without its scope is 403 MISSING_SCOPES; private apps have every scope",
+TEST_CASE("sandbox families: a CRM call without its scope is 403 MISSING_SCOPES, private apps have every scope",
           "[sandbox]") {
   Running s;
   const std::string reader = access_token_for(s, "crm.objects.contacts.read crm.schemas.contacts.read");

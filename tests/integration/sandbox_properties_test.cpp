@@ -76,7 +76,7 @@ TEST_CASE("sandbox properties: a custom property is created, listed, read and wr
             .status == 400);
 }
 
-TEST_CASE("sandbox properties: creation is validated; an existing name is 409", "[sandbox]") {
+TEST_CASE("sandbox properties: creation is validated, an existing name is 409", "[sandbox]") {
   Served s;
   CHECK(s.send("POST", "/crm/properties/2026-03/contacts", favourite_food).status == 201);
   const auto again = s.send("POST", "/crm/v3/properties/contacts", favourite_food);
@@ -106,7 +106,7 @@ TEST_CASE("sandbox properties: creation is validated; an existing name is 409", 
   CHECK(s.send("GET", "/crm/v3/properties/contacts/ok_name").status == 404);
 }
 
-TEST_CASE("sandbox properties: an enumeration's options are checked on records; add_property in-process",
+TEST_CASE("sandbox properties: an enumeration's options are checked on records, add_property in-process",
           "[sandbox]") {
   Served s;
   const std::string created = s.sandbox.add_property(

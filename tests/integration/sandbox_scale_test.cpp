@@ -107,7 +107,7 @@ TEST_CASE("sandbox at scale: search by EQ and IN finds exactly what a scan would
   CHECK(b.search(filters(R"({"propertyName":"domain","operator":"CONTAINS_TOKEN","value":"d4999"})") + "}").second == 11);
 }
 
-TEST_CASE("sandbox at scale: writes move in the index; search lag and archives still apply", "[sandbox]") {
+TEST_CASE("sandbox at scale: writes move in the index, search lag and archives still apply", "[sandbox]") {
   Big b;
   const auto created = b.post("/crm/v3/objects/companies/batch/create",
                               R"({"inputs":[{"properties":{"name":"Fresh","domain":"fresh.example"}}]})");

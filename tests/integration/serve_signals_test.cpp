@@ -38,7 +38,7 @@ std::pair<int, std::string> promtool_check(const TempDir& dir, const std::string
 
 }  // namespace
 
-TEST_CASE("serve: SIGHUP with a broken rule file keeps the running rules and says why; fixed, it is ready again",
+TEST_CASE("serve: SIGHUP with a broken rule file keeps the running rules and says why, fixed, it is ready again",
           "[serve][signals]") {
   TempDir dir;
   runtime::Sandbox crm(crash_sandbox_options());
@@ -70,7 +70,7 @@ TEST_CASE("serve: SIGHUP with a broken rule file keeps the running rules and say
   CHECK(eventually([&] { return has_contact(crm, "after@reload.co.jp"); }, 20s));
 }
 
-TEST_CASE("serve: SIGTERM mid-delivery exits 0; acknowledged bookings are delivered or pending, then delivered once",
+TEST_CASE("serve: SIGTERM mid-delivery exits 0, acknowledged bookings are delivered or pending, then delivered once",
           "[serve][signals]") {
   TempDir dir;
   const auto bookings = many_bookings(300, "term-");

@@ -48,7 +48,7 @@ TEST_CASE("serve: two serves on one state file, webhooks alternating between the
   CHECK(nothing_twice(got));
 }
 
-TEST_CASE("sync: two runs started together on one state: one delivers, the other waits or exits 75; no duplicates",
+TEST_CASE("sync: two runs started together on one state: one delivers, the other waits or exits 75, no duplicates",
           "[serve][lease]") {
   TempDir dir;
   const auto bookings = many_bookings(2000, "big-");

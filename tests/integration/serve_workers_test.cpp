@@ -330,4 +330,57 @@ TEST_CASE("serve workers on PostgreSQL: 200 portals over three workers, spread, 
     CHECK(nothing_twice(picture(crm.state())));
     CHECK(crm.state().contacts.size() == 3);
   }
+
+  // A worker that leaves (SIGTERM) hands its portals to the other two within the lease time.
+  live.remove(workers.back()->url());
+  workers.back()->signal(SIGTERM);
+  REQUIRE(workers.back()->wait_within(60s) == 0);
+  REQUIRE(eventually([&] { return leases_held(*workers[0]) + leases_held(*workers[1]) == count; }, 20s, 500ms));
+  CHECK(leases_held(*workers[0]) <= 100);
+  CHECK(leases_held(*workers[1]) <= 100);
+}
+
+TEST_CASE("serve workers on PostgreSQL: a worker refuses a database hubrules migrate has not prepared",
+          "[serve][postgres][workers]") {
+  TempDir dir;
+  const std::string state = fresh_test_database_url();
+  const auto err = dir.file("serve.err").string();
+  const pid_t serve = spawn_hubrules({"serve", source_dir() + "/rules/timerex.rules", "--listen", "127.0.0.1:0",
+                                      "--hubspot-url", "http://127.0.0.1:9", "--state", state, "--no-portal-schema"},
+                                     {std::string("TIMEREX_WEBHOOK_SECRET=") + kWebhookSecret,
+                                      std::string("HUBSPOT_TOKEN=") + kHubSpotToken},
+                                     "", err);
+  CHECK(wait_exit(serve) == 1);
+  CHECK_THAT(read_file(err), Catch::Contains("schema version 0") && Catch::Contains("hubrules migrate --state"));
+  migrate(state);
+  // And a URL holding a password is refused before anything connects: it would show in `ps`.
+  const pid_t with_password = spawn_hubrules({"migrate", "--state", "postgresql://u:hunter2@127.0.0.1:9/db"}, {}, "", err);
+  CHECK(wait_exit(with_password) == 1);
+  CHECK_THAT(read_file(err), Catch::Contains("PGPASSFILE") && !Catch::Contains("hunter2"));
+}
+
+TEST_CASE("serve workers on PostgreSQL: a portal's rate limit holds across a takeover",
+          "[serve][postgres][workers][limits]") {
+  // At a steady trickle the owner paces its rounds to use the portal's whole 10-second budget;
+  // it dies, and the worker taking over at once (the dead owner's pid is gone) must not spend a
+  // second budget inside the same window.
+  TempDir dir;
+  const auto bookings = many_bookings(1200, "limit-");
+  runtime::SandboxOptions limited = crash_sandbox_options();
+  limited.burst_limit = 100;
+  runtime::Sandbox crm(limited);
+  crm.start();
+  const std::string state = fresh_test_database_url();
+  migrate(state);
+  Workers workers(dir, crm.base_url(), state, 2, {"--no-portal-schema", "--lease-s", "3", "--burst-limit", "100"});
+  WebhookSender sender(bookings, [&] { return workers.live.next(); });
+  sender.start();
+  REQUIRE(eventually([&] { return crm.stats().crm_requests >= 150; }, 120s, 10ms));
+  ServeProcess* owner = owner_of_the_portal(workers.all);
+  REQUIRE(owner != nullptr);
+  workers.kill(*owner);
+  REQUIRE(eventually([&] { return sender.done(); }, 180s));
+  require_all_delivered(state, bookings.size(), 120s);
+  CHECK(crm.stats().burst_limited == 0);
+  CHECK(nothing_twice(picture(crm.state())));
 }

@@ -256,7 +256,7 @@ TEST_CASE("sync: 429 storms on the burst and the search limit are waited out", "
   CHECK(s.associations.size() == 120);
 }
 
-TEST_CASE("sync: 5xx answers and dropped connections are retried; in-doubt creates are settled", "[sync]") {
+TEST_CASE("sync: 5xx answers and dropped connections are retried, in-doubt creates are settled", "[sync]") {
   const std::vector<std::string> lines = {booking("ev-1", "taro@acme.co.jp", "Acme KK"), booking("ev-2", "hanako@gmail.com", "Tanaka"),
                                           booking("ev-3", "jiro@beta.jp", "Beta")};
   SyncHarness clean_run;

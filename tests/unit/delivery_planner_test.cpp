@@ -88,7 +88,7 @@ TEST_CASE("duplicates inside one batch are created once", "[sync][planner]") {
   CHECK(plan.bookings[3].company == RecordRef{Kind::created, {}, 1});
 }
 
-TEST_CASE("no company, no association; no contact, no association", "[sync][planner]") {
+TEST_CASE("no company, no association, no contact, no association", "[sync][planner]") {
   const auto plan = plan_delivery({booking(contact("taro@gmail.com"), std::nullopt), booking(std::nullopt, company("x.jp", ""))}, {});
   CHECK(plan.bookings[0].creates_contact);
   CHECK_FALSE(plan.bookings[0].associate);

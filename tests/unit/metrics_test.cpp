@@ -116,7 +116,7 @@ TEST_CASE("a value equal to a bucket's bound counts in that bucket", "[metrics]"
   CHECK(edges.count() == 3);
 }
 
-TEST_CASE("label values escape backslash, double quote and newline; help escapes backslash and newline",
+TEST_CASE("label values escape backslash, double quote and newline, help escapes backslash and newline",
           "[metrics]") {
   Registry registry;
   auto& family = registry.counter("escapes_total", "Line one\\two\nline \"three\".", {"v"});
