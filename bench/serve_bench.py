@@ -186,6 +186,7 @@ def cmd_metrics(a):
     calls, burst_calls = hubspot_calls(s)
     out = {
         "commits": metric_sum(s, "hubrules_journal_commit_group_size_count"),
+        "commit_seconds": metric_sum(s, "hubrules_journal_commit_seconds_sum"),
         "committed_writes": metric_sum(s, "hubrules_journal_commit_group_size_sum"),
         "webhooks_journaled": metric_sum(s, "hubrules_webhooks_total", lambda k: 'result="journaled"' in k),
         "webhooks_total": metric_sum(s, "hubrules_webhooks_total"),
