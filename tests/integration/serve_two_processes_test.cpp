@@ -40,8 +40,8 @@ TEST_CASE("serve: two serves on one state file, webhooks alternating between the
   WebhookSender sender(bookings, [&] { return turn++ % 2 == 0 ? first.url() : second.url(); });
   sender.start();
 
-  REQUIRE(eventually([&] { return sender.done(); }, 60s));
-  REQUIRE(eventually([&] { return in_state(state, runtime::BookingState::pending) == 0; }, 60s, 200ms));
+  REQUIRE(eventually([&] { return sender.done(); }, 240s));
+  REQUIRE(eventually([&] { return in_state(state, runtime::BookingState::pending) == 0; }, 180s, 200ms));
   CHECK(in_state(state, runtime::BookingState::delivered) == bookings.size());
   const auto got = picture(crm.state());
   CHECK(got == expected);
@@ -107,8 +107,8 @@ TEST_CASE("sync beside a running serve on the same state and connection: serve k
   CHECK(read_file(err).find("another process is delivering for connection") != std::string::npos);
 
   // The file's bookings were journaled by sync; serve, which holds the lease, delivers them.
-  REQUIRE(eventually([&] { return sender.done(); }, 60s));
-  REQUIRE(eventually([&] { return in_state(state, runtime::BookingState::pending) == 0; }, 60s, 200ms));
+  REQUIRE(eventually([&] { return sender.done(); }, 240s));
+  REQUIRE(eventually([&] { return in_state(state, runtime::BookingState::pending) == 0; }, 180s, 200ms));
   CHECK(in_state(state, runtime::BookingState::delivered) == live.size() + from_file.size());
   const auto crm_state = crm.state();
   CHECK(crm_state.contacts.size() == distinct_emails(live));
