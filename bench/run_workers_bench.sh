@@ -171,6 +171,12 @@ forget() {
 }
 json() { "$PY" -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2], {}, d))' "$@"; }
 calc() { "$PY" -c "import math; print($1)"; }
+# ratio_rows TABLE: the ratio rows of a part, from its associative array (keys sqlite1, pg1…pg3).
+ratio_rows() {
+  local -n rate=$1
+  for W in 1 2 3; do echo "| PostgreSQL × $W ÷ SQLite × 1 | $(calc "f'{${rate[pg$W]} / max(${rate[sqlite1]}, 1):.2f}×'") |"; done
+  for W in 2 3; do echo "| PostgreSQL × $W ÷ PostgreSQL × 1 | $(calc "f'{${rate[pg$W]} / max(${rate[pg1]}, 1):.2f}×'") |"; done
+}
 
 MACHINE="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) cores, $(df -h --output=source,fstype "$WORK" | tail -1 | tr -s ' '), PostgreSQL $PG_VERSION (stock settings, fsync on, synchronous_commit on), load $(cut -d' ' -f1-3 /proc/loadavg) at the start, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "== $MACHINE" >&2
@@ -268,8 +274,7 @@ EOF
     echo
     echo "| ratio (webhooks/s) | |"
     echo "| --- | ---: |"
-    for W in 1 2 3; do echo "| PostgreSQL × $W ÷ SQLite × 1 | $(calc "f'{${RATE[pg$W]} / max(${RATE[sqlite1]}, 1):.2f}×'") |"; done
-    for W in 2 3; do echo "| PostgreSQL × $W ÷ PostgreSQL × 1 | $(calc "f'{${RATE[pg$W]} / max(${RATE[pg1]}, 1):.2f}×'") |"; done
+    ratio_rows RATE
     echo
   } >>"$TABLES"
   verdict "$(calc "int(${RATE[pg3]} >= 3000)")" "three workers, one PostgreSQL: ${RATE[pg3]} durable webhooks/s ≥ 3,000"
@@ -316,8 +321,7 @@ if part 2; then
     echo
     echo "| ratio (rows/s) | |"
     echo "| --- | ---: |"
-    for W in 1 2 3; do echo "| PostgreSQL × $W ÷ SQLite × 1 | $(calc "f'{${CLAIM_RATE[pg$W]} / max(${CLAIM_RATE[sqlite1]}, 1):.2f}×'") |"; done
-    for W in 2 3; do echo "| PostgreSQL × $W ÷ PostgreSQL × 1 | $(calc "f'{${CLAIM_RATE[pg$W]} / max(${CLAIM_RATE[pg1]}, 1):.2f}×'") |"; done
+    ratio_rows CLAIM_RATE
     echo
     echo "Anchors (the projects' own published numbers on 8+ cores, not rerun here): River ~46,000 jobs/s, graphile-worker 15,600 jobs/s unbatched. Both are job queues whose job is the row; here a claim also reads the booking's payload and completes each row with its own UPDATE."
     echo
