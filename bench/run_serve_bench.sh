@@ -99,45 +99,18 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# start NAME CMD...: runs CMD in the background, waits for the URL on its first stdout line;
-# sets STARTED_PID and STARTED_URL.
-start() {
-  local name=$1; shift
-  "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
-  STARTED_PID=$!
-  PIDS+=("$STARTED_PID")
-  local i
-  for ((i = 0; i < 300; i++)); do
-    STARTED_URL=$(grep -o -m1 'http://[0-9.]*:[0-9]*' "$WORK/$name.out" 2>/dev/null || true)
-    [[ -n $STARTED_URL ]] && return
-    kill -0 "$STARTED_PID" 2>/dev/null || { tail -n 20 "$WORK/$name.err" >&2; die "$name did not start"; }
-    sleep 0.1
-  done
-  die "$name did not print its address within 30 s"
-}
-# stop PID: SIGTERM, then wait for it (serve drains and finishes its batch).
-stop() {
-  kill -TERM "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-  forget "$1"
-}
-forget() {
-  local keep=() pid
-  for pid in "${PIDS[@]}"; do [[ $pid == "$1" ]] || keep+=("$pid"); done
-  PIDS=("${keep[@]}")
-}
+source bench/bench_processes.sh
 sandbox() {  # sandbox NAME [sandbox options]
   local name=$1; shift
-  start "$name" "$HUBRULES" sandbox --listen 127.0.0.1:0 --token "$TOKEN" "$@"
+  start "$name" 30 "$HUBRULES" sandbox --listen 127.0.0.1:0 --token "$TOKEN" "$@"
   SANDBOX_PID=$STARTED_PID SANDBOX_URL=$STARTED_URL
 }
 serve() {  # serve NAME STATE HUBSPOT_URL [serve options]
   local name=$1 state=$2 hubspot=$3; shift 3
-  start "$name" env TIMEREX_WEBHOOK_SECRET="$SECRET" HUBSPOT_TOKEN="$TOKEN" \
+  start "$name" 30 env TIMEREX_WEBHOOK_SECRET="$SECRET" HUBSPOT_TOKEN="$TOKEN" \
     "$HUBRULES" serve rules/timerex.rules --listen 127.0.0.1:0 --hubspot-url "$hubspot" --state "$state" "$@"
   SERVE_PID=$STARTED_PID SERVE_URL=$STARTED_URL
 }
-json() { "$PY" -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2], {}, d))' "$@"; }
 cpu() { json "$("${HELPER[@]}" cpu --pid "$1")" cpu_s; }
 metrics() { "${HELPER[@]}" metrics --metrics "$SERVE_URL/metrics"; }
 
@@ -146,9 +119,6 @@ echo "== $MACHINE" >&2
 TABLES=$WORK/tables.md
 : >"$TABLES"
 MISSED=0
-verdict() {  # verdict OK TEXT
-  if [[ $1 == 1 ]]; then echo "- $2 — PASS" >>"$TABLES"; else echo "- $2 — **MISSED**" >>"$TABLES"; MISSED=1; fi
-}
 
 # ---------------------------------------------------------------- 1: intake
 if part 1; then

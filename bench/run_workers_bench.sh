@@ -143,33 +143,7 @@ fresh_db() {
   "$HUBRULES" migrate --state "$(pg_url "$1")" >"$WORK/migrate-$1.log" 2>&1 || { cat "$WORK/migrate-$1.log" >&2; die "migrate $1 failed"; }
 }
 
-# start NAME TIMEOUT_S CMD...: runs CMD in the background, waits for the URL on its first stdout
-# line; sets STARTED_PID and STARTED_URL.
-start() {
-  local name=$1 timeout=$2; shift 2
-  "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
-  STARTED_PID=$!
-  PIDS+=("$STARTED_PID")
-  local i
-  for ((i = 0; i < timeout * 10; i++)); do
-    STARTED_URL=$(grep -o -m1 'http://[0-9.]*:[0-9]*' "$WORK/$name.out" 2>/dev/null || true)
-    [[ -n $STARTED_URL ]] && return
-    kill -0 "$STARTED_PID" 2>/dev/null || { tail -n 20 "$WORK/$name.err" >&2; die "$name did not start"; }
-    sleep 0.1
-  done
-  die "$name did not print its address within $timeout s"
-}
-stop() {  # SIGTERM, then wait (serve answers what is in flight, finishes its batch, leaves)
-  kill -TERM "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-  forget "$1"
-}
-forget() {
-  local keep=() pid
-  for pid in "${PIDS[@]}"; do [[ $pid == "$1" ]] || keep+=("$pid"); done
-  PIDS=("${keep[@]}")
-}
-json() { "$PY" -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2], {}, d))' "$@"; }
+source bench/bench_processes.sh
 calc() { "$PY" -c "import math; print($1)"; }
 # ratio_rows TABLE: the ratio rows of a part, from its associative array (keys sqlite1, pg1…pg3).
 ratio_rows() {
@@ -183,9 +157,6 @@ echo "== $MACHINE" >&2
 TABLES=$WORK/tables.md
 : >"$TABLES"
 MISSED=0
-verdict() {  # verdict OK TEXT
-  if [[ $1 == 1 ]]; then echo "- $2 — PASS" >>"$TABLES"; else echo "- $2 — **MISSED**" >>"$TABLES"; MISSED=1; fi
-}
 
 # ---------------------------------------------------------------- 1: intake
 if part 1; then
