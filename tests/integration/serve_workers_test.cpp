@@ -79,8 +79,14 @@ struct Workers {
   LiveWorkers live;
 };
 
-void require_all_delivered(const std::string& state, std::size_t count, std::chrono::seconds within) {
-  REQUIRE(eventually([&] { return booking_counts(state).at(runtime::BookingState::pending) == 0; }, within, 200ms));
+// On failure the workers' logs are printed, since a stuck booking is explained only there.
+void require_all_delivered(const std::string& state, std::size_t count, std::chrono::seconds within,
+                           const Workers* workers = nullptr) {
+  const bool drained =
+      eventually([&] { return booking_counts(state).at(runtime::BookingState::pending) == 0; }, within, 200ms);
+  if (!drained && workers)
+    for (const auto& w : workers->all) UNSCOPED_INFO("worker " << w->pid() << " log:\n" << w->stderr_text());
+  REQUIRE(drained);
   CHECK(booking_counts(state).at(runtime::BookingState::delivered) == count);
 }
 
@@ -99,7 +105,7 @@ struct OnePortalRun {
   // Everything acknowledged, delivered, and in the CRM once.
   void require_all_delivered_once(const std::multiset<std::string>& expected) {
     REQUIRE(eventually([&] { return sender->done(); }, 240s));
-    require_all_delivered(state, bookings.size(), 120s);
+    require_all_delivered(state, bookings.size(), 120s, workers.get());
     const auto got = picture(crm.state());
     CHECK(got == expected);
     CHECK(nothing_twice(got));
@@ -180,7 +186,7 @@ TEST_CASE("serve workers on PostgreSQL: one event id posted to two workers at th
     CHECK(first.status == 200);
     CHECK(second.status == 200);
   }
-  require_all_delivered(run.state, run.bookings.size(), 60s);
+  require_all_delivered(run.state, run.bookings.size(), 60s, run.workers.get());
   std::size_t journaled = 0;
   for (const auto& [state, n] : booking_counts(run.state)) journaled += n;
   CHECK(journaled == run.bookings.size());
@@ -203,7 +209,7 @@ TEST_CASE("serve workers on PostgreSQL: a transaction held open elsewhere stops 
       [&] { return booking_counts(run.state).at(runtime::BookingState::delivered) >= run.bookings.size() - 1; }, 120s,
       200ms));
   analyst.exec("COMMIT");
-  require_all_delivered(run.state, run.bookings.size(), 60s);
+  require_all_delivered(run.state, run.bookings.size(), 60s, run.workers.get());
   CHECK(nothing_twice(picture(run.crm.state())));
 }
 
@@ -223,7 +229,7 @@ TEST_CASE("serve workers on PostgreSQL: a restart of the database loses and doub
   REQUIRE(eventually([&] { return sender.acknowledged() >= 150 && crm.state().contacts.size() > 20; }, 120s, 20ms));
   cluster.restart();
   REQUIRE(eventually([&] { return sender.done(); }, 240s));
-  require_all_delivered(state, bookings.size(), 120s);
+  require_all_delivered(state, bookings.size(), 120s, &workers);
   for (const auto& w : workers.all) CHECK(!wait_exit_within(w->pid(), 0ms).has_value());  // they healed, not died
   const auto got = picture(crm.state());
   CHECK(got == expected);
