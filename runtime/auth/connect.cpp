@@ -120,11 +120,14 @@ Connected connect_oauth(StateStore& store, Clock& clock, const ConnectOptions& o
   on_authorize_url(build_authorize_url(authorize_base, options.client_id, options.scopes, redirect.redirect_uri(), state,
                                        code_challenge_s256(verifier)));
   const std::string code = redirect.wait_for_code(options.wait_for_redirect);
+  return finish_oauth(store, clock, options, code, verifier, redirect.redirect_uri());
+}
 
+Connected finish_oauth(StateStore& store, Clock& clock, const ConnectOptions& options, const std::string& code,
+                       const std::string& verifier, const std::string& redirect_uri) {
   const auto http = client_for(options.hubspot_url, options.extra_ca_pem);
   hubspot::OAuthClient oauth(*http, hubspot::ApiPaths(options.api_family));
-  const hubspot::TokenGrant grant =
-      oauth.exchange_code({options.client_id, options.client_secret, redirect.redirect_uri()}, code, verifier);
+  const hubspot::TokenGrant grant = oauth.exchange_code({options.client_id, options.client_secret, redirect_uri}, code, verifier);
   const hubspot::TokenInfo info = token_info_of(oauth, grant);
 
   Connected result;

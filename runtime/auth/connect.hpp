@@ -52,6 +52,12 @@ using AuthorizeUrlHandler = std::function<void(const std::string& authorize_url)
 Connected connect_oauth(StateStore& store, Clock& clock, const ConnectOptions& options,
                         const AuthorizeUrlHandler& on_authorize_url);
 
+// The flow's second half, for a redirect that landed elsewhere (the admin page's own callback):
+// exchanges `code` (with the PKCE `verifier`; "" without PKCE) at `redirect_uri` and saves the
+// connection as connect_oauth does. Throws OAuthError or http::TransportError.
+Connected finish_oauth(StateStore& store, Clock& clock, const ConnectOptions& options, const std::string& code,
+                       const std::string& verifier, const std::string& redirect_uri);
+
 // HubSpot's authorize page, or the sandbox's when hubspot_url is a loopback address.
 std::string default_authorize_url(const std::string& hubspot_url);
 std::string build_authorize_url(const std::string& authorize_base, const std::string& client_id,

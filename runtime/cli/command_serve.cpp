@@ -36,12 +36,16 @@ constexpr const char* kUsage =
     "                      [--admin-email ADDR] [--smtp URL [--smtp-user U] [--smtp-password-file F]] [--mail-from ADDR]\n"
     "                      [--mail-to ADDR] [--no-portal-schema]\n"
     "                      [--fsync-per-request]\n"
-    "  the webhook secret: TIMEREX_WEBHOOK_SECRET or --webhook-secret-file (one secret a line: rotation)";
+    "                      [--admin-token-file F] [--public-url URL] [--oauth-client-id ID --oauth-client-secret-file F]\n"
+    "  the webhook secret: TIMEREX_WEBHOOK_SECRET or --webhook-secret-file (one secret a line: rotation)\n"
+    "  /admin (the administrators' page): HUBRULES_ADMIN_TOKEN or --admin-token-file; Connect's app secret:\n"
+    "  HUBSPOT_CLIENT_SECRET or --oauth-client-secret-file";
 
 const std::set<std::string> valued_options = with_portal_options(
     {"config", "listen", "webhook-secret-file", "tls-cert", "tls-key", "burst-limit", "search-lag-ms",
      "give-up-after-s", "retry-for-days", "payload-retention-days", "shutdown-timeout-s", "lease-s", "admin-email",
-     "smtp", "smtp-user", "smtp-password-file", "mail-from", "mail-to"});
+     "smtp", "smtp-user", "smtp-password-file", "mail-from", "mail-to", "admin-token-file", "public-url",
+     "oauth-client-id", "oauth-client-secret-file", "oauth-authorize-url"});
 const std::set<std::string> flag_options = {"no-portal-schema", "fsync-per-request"};
 
 std::vector<std::string> webhook_secrets_from(const CommandLine& cl) {
@@ -59,6 +63,19 @@ void apply_listen(const std::string& listen, serve::ServeSettings& s) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--listen: ") + e.what());
   }
+}
+
+admin::AdminSettings admin_settings_from(const CommandLine& cl) {
+  config::SecretSource token;
+  token.file = cl.value("admin-token-file").value_or("");
+  std::optional<serve::OAuthApp> oauth;
+  if (const auto client = cl.value("oauth-client-id")) {
+    config::SecretSource secret;
+    if (const auto file = cl.value("oauth-client-secret-file")) secret.file = *file;
+    else secret.env = "HUBSPOT_CLIENT_SECRET";
+    oauth = serve::OAuthApp{*client, secret, cl.value("oauth-authorize-url").value_or("")};
+  }
+  return serve::admin_settings(token, cl.value("public-url").value_or(""), oauth);
 }
 
 serve::ServeSettings settings_from_command_line(const CommandLine& cl) {
@@ -98,6 +115,7 @@ serve::ServeSettings settings_from_command_line(const CommandLine& cl) {
   integration.admin_email = cl.value("admin-email").value_or("");
   s.integrations.push_back(std::move(integration));
   s.unnamed_path = true;
+  s.admin = admin_settings_from(cl);
   return s;
 }
 
@@ -140,9 +158,10 @@ int run_serve(const Args& args) {
     const auto listen = cl.value("listen");
     serve::ServeSettings checked;
     if (listen) apply_listen(*listen, checked);  // a bad address is refused now, not at start
-    loader = [file = *config_file, listen] {
+    loader = [file = *config_file, listen, token_file = cl.value("admin-token-file")] {
       auto s = serve::settings_from_config(file);
       if (listen) apply_listen(*listen, s);
+      if (token_file) s.admin.token = serve::admin_token({"", *token_file});
       return s;
     };
   }

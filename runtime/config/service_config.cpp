@@ -20,7 +20,9 @@ namespace fs = std::filesystem;
 
 const std::vector<std::string_view> kTopKeys = {"listen",   "state",    "tls_cert", "tls_key",     "shutdown_timeout_s",
                                                 "payload_retention_days", "retry_for_days", "lease_s", "hubspot", "smtp",
-                                                "integration"};
+                                                "admin", "oauth", "integration"};
+const std::vector<std::string_view> kAdminKeys = {"token_env", "token_file", "public_url"};
+const std::vector<std::string_view> kOAuthKeys = {"client_id", "client_secret_env", "client_secret_file", "authorize_url"};
 const std::vector<std::string_view> kHubSpotKeys = {"url", "api", "ca_file", "burst_limit", "portal_schema"};
 const std::vector<std::string_view> kSmtpKeys = {"url", "user", "password_env", "password_file", "from", "to"};
 const std::vector<std::string_view> kIntegrationKeys = {
@@ -30,7 +32,8 @@ const std::vector<std::string_view> kIntegrationKeys = {
 // Keys that would hold a secret's value, and the *_env/*_file pair to name its source instead.
 const std::map<std::string_view, std::string_view> kSecretKeys = {
     {"secret", "secret"},         {"webhook_secret", "secret"}, {"token", "token"},      {"access_token", "token"},
-    {"api_key", "token"},         {"password", "password"},     {"smtp_password", "password"}};
+    {"api_key", "token"},         {"password", "password"},     {"smtp_password", "password"},
+    {"client_secret", "client_secret"}};
 
 constexpr std::string_view kCredentialsDirectory = "${CREDENTIALS_DIRECTORY}";
 
@@ -81,6 +84,8 @@ class ConfigReader {
   void read_numbers(const toml::table& root, ServiceConfig& config);
   HubSpotSection read_hubspot(const toml::table& table);
   SmtpSection read_smtp(const toml::table& table);
+  AdminSection read_admin(const toml::table& table);
+  OAuthSection read_oauth(const toml::table& table);
   void check_smtp_url(const toml::table& table, const std::string& url);
   void read_integrations(const toml::table& root, ServiceConfig& config);
   IntegrationConfig read_integration(const toml::table& table);
@@ -307,6 +312,27 @@ SmtpSection ConfigReader::read_smtp(const toml::table& table) {
   return smtp;
 }
 
+AdminSection ConfigReader::read_admin(const toml::table& table) {
+  check_keys(table, kAdminKeys, "[admin]");
+  AdminSection admin;
+  admin.token = secret_at(table, "token", "[admin]", true);
+  admin.public_url = string_at(table, "public_url", "where browsers reach the service, e.g. https://hubrules.example.com")
+                         .value_or("");
+  if (!admin.public_url.empty() && !admin.public_url.starts_with("https://") && !admin.public_url.starts_with("http://"))
+    error(table.get("public_url")->source(), "[admin] `public_url` must start with https:// (or http:// on a loopback address)");
+  return admin;
+}
+
+OAuthSection ConfigReader::read_oauth(const toml::table& table) {
+  check_keys(table, kOAuthKeys, "[oauth]");
+  OAuthSection oauth;
+  oauth.client_id = string_at(table, "client_id", "the HubSpot app's client id").value_or("");
+  if (!table.contains("client_id")) error(table.source(), "[oauth] has no `client_id`", "copy it from the HubSpot app's Auth settings");
+  oauth.client_secret = secret_at(table, "client_secret", "[oauth]", true);
+  oauth.authorize_url = string_at(table, "authorize_url", "HubSpot's authorize page").value_or("");
+  return oauth;
+}
+
 bool is_name_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; }
 
 void ConfigReader::check_integration_name(const toml::table& table, const std::string& name) {
@@ -381,6 +407,8 @@ ServiceConfig ConfigReader::read(const toml::table& root) {
   read_numbers(root, config);
   if (const auto* hubspot = table_at(root, "hubspot")) config.hubspot = read_hubspot(*hubspot);
   if (const auto* smtp = table_at(root, "smtp")) config.smtp = read_smtp(*smtp);
+  if (const auto* admin = table_at(root, "admin")) config.admin = read_admin(*admin);
+  if (const auto* oauth = table_at(root, "oauth")) config.oauth = read_oauth(*oauth);
   read_integrations(root, config);
   return config;
 }

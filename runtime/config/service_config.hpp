@@ -43,6 +43,19 @@ struct IntegrationConfig {
   std::string hubspot_url;        // the portal's own API host (an EU portal's); empty: [hubspot] url
 };
 
+// /admin, the administrators' page: on when it has a token.
+struct AdminSection {
+  SecretSource token;      // token_env / token_file; at least 16 characters
+  std::string public_url;  // where browsers reach the service (the OAuth redirect and webhook URLs)
+};
+
+// The HubSpot app that the admin page's Connect signs in with.
+struct OAuthSection {
+  std::string client_id;
+  SecretSource client_secret;  // client_secret_env / client_secret_file
+  std::string authorize_url;   // empty: HubSpot's (or the sandbox's for a loopback [hubspot] url)
+};
+
 struct ServiceConfig {
   std::filesystem::path file;  // the config file itself, as given
   std::string listen_host = "127.0.0.1";
@@ -55,6 +68,8 @@ struct ServiceConfig {
   int lease_s = 15;  // a portal's delivery lease: how soon a dead worker's portals move on
   HubSpotSection hubspot;
   std::optional<SmtpSection> smtp;  // absent: error emails go to the outbox beside the state
+  std::optional<AdminSection> admin;  // absent: /admin is off (unless HUBRULES_ADMIN_TOKEN is set)
+  std::optional<OAuthSection> oauth;
   std::vector<IntegrationConfig> integrations;
 };
 

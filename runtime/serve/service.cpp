@@ -3,11 +3,15 @@
 #include <spdlog/spdlog.h>
 
 #include <condition_variable>
+#include <future>
+#include <set>
 #include <map>
 #include <mutex>
 #include <sstream>
 #include <thread>
 
+#include "runtime/admin/admin_site.hpp"
+#include "runtime/auth/oauth_tokens.hpp"
 #include "runtime/auth/portal_api.hpp"
 #include "runtime/mapping/rules_loader.hpp"
 #include "runtime/notify/outbox.hpp"
@@ -51,11 +55,13 @@ struct Setup {
   std::map<std::string, engine::PlanPtr> plans;           // by integration
   std::map<std::string, std::string> portal_of;           // integration → portal key
   std::map<std::string, std::unique_ptr<auth::PortalApi>> new_portals;  // keys not running yet
+  std::map<std::string, std::string> diagnostics;         // by integration: warnings, as `check` prints them
+  std::set<std::string> waiting;                          // integrations whose connection is not stored yet
 };
 
 }  // namespace
 
-struct Service::Parts {
+struct Service::Parts final : admin::ServiceView {
   Parts(SettingsLoader l, Clock& c) : loader(std::move(l)), clock(c) {}
 
   SettingsLoader loader;
@@ -72,6 +78,11 @@ struct Service::Parts {
   std::unique_ptr<JournalCommitter> committer;
   std::unique_ptr<WebhookIntake> intake;
   std::unique_ptr<http::HttpServer> server;
+  std::unique_ptr<StateStore> admin_store;  // the admin page's own session: its reads wait on no delivery
+  std::unique_ptr<admin::AdminSite> admin_site;
+  std::map<std::string, engine::PlanPtr> running_plans;        // by integration, for the admin page
+  std::map<std::string, std::string> running_diagnostics;     // by integration
+  std::mutex reloading;  // SIGHUP and the admin page's Connect may reload at once
   std::map<std::string, Portal> portals;  // by portal key
   std::map<std::string, std::string> portal_of;  // integration → portal key
   std::mutex mutex;  // portals, portal_of, reload_failure
@@ -91,11 +102,20 @@ struct Service::Parts {
       auth::PortalApi* portal = nullptr;
       try {
         portal = portal_for(key, next, integration, setup);
+      } catch (const auth::NoConnection& e) {
+        if (next.admin.token.empty() || integration.connection.empty()) {
+          problems << "integration " << integration.name << ": " << e.what() << "\n";
+          continue;
+        }
+        spdlog::warn("integration {}: connection {} is not made yet; its bookings wait until an administrator "
+                     "connects it on /admin", integration.name, integration.connection);
+        setup.waiting.insert(integration.name);
       } catch (const std::exception& e) {
         problems << "integration " << integration.name << ": " << e.what() << "\n";
         continue;
       }
-      auto loaded = load_rules(integration.rules.string(), schema_for_portal(*portal, next));
+      auto loaded = load_rules(integration.rules.string(),
+                               portal ? schema_for_portal(*portal, next) : engine::HubSpotSchema::bundled());
       if (!loaded.compilation.plan) {
         problems << "integration " << integration.name << ": " << integration.rules.string() << " does not check:\n"
                  << loaded.rendered;
@@ -103,6 +123,7 @@ struct Service::Parts {
       }
       if (!loaded.rendered.empty()) spdlog::warn("integration {}: {}", integration.name, loaded.rendered);
       setup.plans[integration.name] = loaded.compilation.plan;
+      setup.diagnostics[integration.name] = loaded.rendered;
     }
     if (!problems.str().empty()) throw StartError(problems.str());
     setup.settings = std::move(next);
@@ -115,12 +136,11 @@ struct Service::Parts {
       std::lock_guard lock(mutex);
       if (auto found = portals.find(key); found != portals.end()) return found->second.api.get();
     }
-    auto& fresh = setup.new_portals[key];
-    if (!fresh) {
-      fresh = std::make_unique<auth::PortalApi>(*delivery_store, clock, portal_options(s, integration));
-      observe_requests(*fresh);
-    }
-    return fresh.get();
+    if (const auto made = setup.new_portals.find(key); made != setup.new_portals.end()) return made->second.get();
+    // Made before it is kept: a connection not stored yet throws here and leaves no portal behind.
+    auto fresh = std::make_unique<auth::PortalApi>(*delivery_store, clock, portal_options(s, integration));
+    observe_requests(*fresh);
+    return (setup.new_portals[key] = std::move(fresh)).get();
   }
 
   void observe_requests(auth::PortalApi& portal) {
@@ -168,7 +188,8 @@ struct Service::Parts {
   void apply(Setup setup) {
     std::map<std::string, std::vector<DeliveryIntegration>> by_portal;
     for (const auto& i : setup.settings.integrations)
-      by_portal[setup.portal_of.at(i.name)].push_back({i.name, setup.plans.at(i.name)});
+      if (!setup.waiting.contains(i.name)) by_portal[setup.portal_of.at(i.name)].push_back({i.name, setup.plans.at(i.name)});
+    for (const auto& name : setup.waiting) setup.portal_of.erase(name);
     std::vector<Portal> retired;
     {
       std::lock_guard lock(mutex);
@@ -193,6 +214,8 @@ struct Service::Parts {
         }
       }
       portal_of = setup.portal_of;
+      running_plans = setup.plans;
+      running_diagnostics = setup.diagnostics;
       balance->set_connections(portals.size());
       reload_failure.clear();
     }
@@ -208,8 +231,9 @@ struct Service::Parts {
       auth::PortalApi* api = nullptr;
       {
         std::lock_guard lock(mutex);
-        api = portals.at(portal_of.at(i.name)).api.get();
+        if (const auto key = portal_of.find(i.name); key != portal_of.end()) api = portals.at(key->second).api.get();
       }
+      if (!api) continue;  // waiting for Connect
       auto connection = delivery_store->connection(api->tokens().connection_id());
       if (!connection || connection->admin_email == i.admin_email) continue;
       connection->admin_email = i.admin_email;
@@ -369,6 +393,7 @@ struct Service::Parts {
 
   void handle(http::ServerRequest&& request, http::Respond respond) {
     if (WebhookIntake::serves(request.path)) return intake->handle(std::move(request), std::move(respond));
+    if (admin::AdminSite::serves(request.path)) return admin_site->handle(std::move(request), std::move(respond));
     http::ServerResponse r;
     if (request.path == "/healthz") {
       r.body = "ok\n";
@@ -385,6 +410,71 @@ struct Service::Parts {
     }
     respond(std::move(r));
   }
+
+  // ---- the admin page's view (admin::ServiceView) ----
+
+  void start_admin() {
+    if (!settings.admin.token.empty()) admin_store = open_state_store(settings.state_file, clock);
+    admin::HubSpotAccess access{settings.hubspot_url, settings.extra_ca_pem, settings.api_family};
+    admin_site = std::make_unique<admin::AdminSite>(settings.admin, access, admin_store ? *admin_store : *delivery_store,
+                                                    *this, clock);
+  }
+
+  std::vector<admin::IntegrationView> integrations() override {
+    std::lock_guard lock(mutex);
+    std::vector<admin::IntegrationView> out;
+    for (const auto& i : settings.integrations) {
+      admin::IntegrationView v;
+      v.name = i.name;
+      v.rules_file = i.rules.string();
+      v.private_app = !i.token.empty();
+      v.connection_id = i.token.empty() ? i.connection : "";
+      v.webhook_path = settings.unnamed_path ? "/webhooks/timerex" : "/webhooks/timerex/" + i.name;
+      v.hubspot_url = i.hubspot_url.empty() ? settings.hubspot_url : i.hubspot_url;
+      if (const auto plan = running_plans.find(i.name); plan != running_plans.end()) v.plan = plan->second;
+      if (const auto d = running_diagnostics.find(i.name); d != running_diagnostics.end()) v.rules_diagnostics = d->second;
+      if (!reload_failure.empty()) v.rules_diagnostics += "the last reload failed its checks; these rules still run:\n" + reload_failure;
+      v.team_url_path = i.team_url_path;
+      v.calendar_url_path = i.calendar_url_path;
+      out.push_back(std::move(v));
+    }
+    return out;
+  }
+
+  admin::TestBookingResult post_test_booking(const std::string& integration, const std::string& webhook_json) override {
+    http::ServerRequest request;
+    request.method = "POST";
+    request.remote_address = "127.0.0.1";
+    std::string secret;
+    {
+      std::lock_guard lock(mutex);
+      for (const auto& i : settings.integrations)
+        if (i.name == integration && !i.webhook_secrets.empty()) secret = i.webhook_secrets.front();
+      request.path = request.target = settings.unnamed_path ? "/webhooks/timerex" : "/webhooks/timerex/" + integration;
+    }
+    request.headers = {{"Content-Type", "application/json"}, {"X-TimeRex-Authorization", secret}};
+    request.body = webhook_json;
+    auto answered = std::make_shared<std::promise<http::ServerResponse>>();
+    auto future = answered->get_future();
+    intake->handle(std::move(request), [answered](http::ServerResponse r) { answered->set_value(std::move(r)); });
+    if (future.wait_for(std::chrono::seconds(30)) != std::future_status::ready) return {503, "", "the intake did not answer"};
+    const auto r = future.get();
+    return {r.status, "", r.body};
+  }
+
+  void connections_changed() override {
+    try {
+      std::lock_guard lock(reloading);
+      apply(check(loader()));
+    } catch (const std::exception& e) {
+      spdlog::error("after a connection changed, the setup could not be reloaded: {}", e.what());
+    }
+    wake_all_deliveries();
+  }
+
+  void bookings_requeued() override { wake_all_deliveries(); }
+
+  std::string listening_url() override { return server ? server->url() : std::string(); }
 
   std::string not_ready() {
     std::string reasons;
@@ -410,6 +500,7 @@ void Service::start() {
   Setup setup = p.check(p.settings);
   p.start_intake(setup);
   p.add_collectors();
+  p.start_admin();
   http::ServerOptions options = setup.settings.http;
   p.apply(std::move(setup));
   p.server = std::make_unique<http::HttpServer>(
@@ -423,6 +514,7 @@ std::string Service::url() const { return parts_->server ? parts_->server->url()
 bool Service::reload() {
   Parts& p = *parts_;
   try {
+    std::lock_guard lock(p.reloading);
     p.apply(p.check(p.loader()));
   } catch (const std::exception& e) {
     spdlog::error("reload failed; the running rules stay:\n{}", e.what());
@@ -462,6 +554,7 @@ void Service::shutdown() {
   p.balance.reset();  // leaves: the other workers' shares grow at once
   if (p.committer) p.committer->stop();
   if (p.server) p.server->stop();
+  p.admin_site.reset();
   if (p.maintenance.joinable()) p.maintenance.join();
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/admin/admin_settings.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/hubspot/api_paths.hpp"
 #include "runtime/http/http_server.hpp"
@@ -50,6 +51,9 @@ struct ServeSettings {
   Millis shutdown_timeout{30'000};
   LeaseOptions lease;
   CommitterOptions committer;
+  // /admin: off while admin.token is empty. With it on, an integration whose connection is not
+  // stored yet waits for Connect (its webhooks are journaled) instead of stopping the start.
+  admin::AdminSettings admin;
 };
 
 }  // namespace hubrules::runtime::serve

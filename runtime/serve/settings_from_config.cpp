@@ -4,6 +4,8 @@
 #include "runtime/config/service_config.hpp"
 #include "runtime/mapping/rules_loader.hpp"
 
+#include <cstdlib>
+
 namespace hubrules::runtime::serve {
 
 namespace {
@@ -16,6 +18,30 @@ std::vector<std::string> read_ca(const std::string& file) {
 }
 
 }  // namespace
+
+std::string admin_token(const config::SecretSource& source) {
+  std::string token;
+  if (!source.empty()) token = config::read_secret(source, "the admin token");
+  else if (const char* env = std::getenv("HUBRULES_ADMIN_TOKEN"); env && *env) token = env;
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  if (!token.empty() && token.size() < admin::kMinAdminTokenLength)
+    throw std::runtime_error("the admin token is shorter than " + std::to_string(admin::kMinAdminTokenLength) +
+                             " characters; make a long random one, e.g. `openssl rand -base64 32`");
+  return token;
+}
+
+admin::AdminSettings admin_settings(const config::SecretSource& token, std::string public_url,
+                                    const std::optional<OAuthApp>& oauth) {
+  admin::AdminSettings a;
+  a.token = admin_token(token);
+  a.public_url = std::move(public_url);
+  if (oauth) {
+    a.oauth_client_id = oauth->client_id;
+    a.oauth_client_secret = oauth->client_secret.empty() ? "" : config::read_secret(oauth->client_secret, "the OAuth app's secret");
+    a.authorize_url = oauth->authorize_url;
+  }
+  return a;
+}
 
 ServeSettings settings_from_config(const std::filesystem::path& file) {
   const config::ServiceConfig c = config::load_service_config(file);
@@ -42,6 +68,9 @@ ServeSettings settings_from_config(const std::filesystem::path& file) {
     s.notifier.smtp_user = c.smtp->user;
     if (!c.smtp->password.empty()) s.notifier.smtp_password = config::read_secret(c.smtp->password, "the SMTP password");
   }
+  std::optional<OAuthApp> oauth;
+  if (c.oauth) oauth = OAuthApp{c.oauth->client_id, c.oauth->client_secret, c.oauth->authorize_url};
+  s.admin = admin_settings(c.admin ? c.admin->token : config::SecretSource{}, c.admin ? c.admin->public_url : "", oauth);
   for (const auto& i : c.integrations) {
     ServeIntegration integration;
     integration.name = i.name;

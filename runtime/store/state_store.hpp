@@ -343,6 +343,20 @@ class StateStore {
   // -- dead letters
   // Returns the stored letter's id.
   virtual std::int64_t add_dead_letter(const DeadLetter& letter) = 0;
+  // TEMPORARY (admin page, until the store branch lands)
+  virtual std::vector<DeadLetter> dead_letters_page(std::size_t, std::optional<std::int64_t>) { return {}; }
+  virtual std::optional<DeadLetter> dead_letter(std::int64_t) { return std::nullopt; }
+  virtual bool requeue(const std::string&) { return false; }
+  struct BookingQuery {
+    std::optional<std::string> integration;
+    std::optional<BookingState> state;
+    std::optional<TimePoint> received_from;
+    std::optional<TimePoint> received_before;
+    std::optional<std::int64_t> before_sequence;
+    std::size_t limit = 50;
+  };
+  struct BookingPage { std::vector<JournaledBooking> rows; std::optional<std::int64_t> next_before; };
+  virtual BookingPage bookings_page(const BookingQuery&) { return {}; }
   // Newest first.
   virtual std::vector<DeadLetter> dead_letters(std::size_t limit) = 0;
 
