@@ -158,6 +158,9 @@ struct AdminSite::Impl {
     return r;
   }
 
+  // Secure cookies under TLS, whether hubrules or a proxy in front of it (an https public_url) ends it.
+  bool secure(const http::ServerRequest& r) const { return r.tls || settings.public_url.starts_with("https://"); }
+
   std::string authorize_base() const {
     return settings.authorize_url.empty() ? auth::default_authorize_url(hubspot.hubspot_url) : settings.authorize_url;
   }
@@ -191,7 +194,7 @@ struct AdminSite::Impl {
     if (!session) return r.method == "GET" ? redirect("/admin/login") : forbidden(lang, "Sign in first.");
     Answer a = signed_in(r, *session, lang);
     if (a.headers.empty())  // slides the idle time, unless the answer ended the session
-      a.headers.emplace_back("Set-Cookie", set_cookie(kSessionCookie, sessions.cookie_value(*session), r.tls,
+      a.headers.emplace_back("Set-Cookie", set_cookie(kSessionCookie, sessions.cookie_value(*session), secure(r),
                                                       AdminSessions::kLifetime));
     return a;
   }
@@ -210,7 +213,7 @@ struct AdminSite::Impl {
     std::string binding = cookie(r, kSignInCookie).value_or("");
     if (binding.empty() || binding.size() > 64) {
       binding = random_token(18);
-      a.headers.emplace_back("Set-Cookie", set_cookie(kSignInCookie, binding, r.tls, std::chrono::hours(1)));
+      a.headers.emplace_back("Set-Cookie", set_cookie(kSignInCookie, binding, secure(r), std::chrono::hours(1)));
     }
     a.html = render_sign_in(lang, sessions.csrf_token("signin:" + binding), notice, is_error);
     if (is_error) a.status = 401;
@@ -236,7 +239,7 @@ struct AdminSite::Impl {
     throttle.succeeded(r.remote_address);
     spdlog::info("admin page: signed in from {}", r.remote_address);
     Answer a = redirect("/admin/connections");
-    a.headers.emplace_back("Set-Cookie", set_cookie(kSessionCookie, sessions.cookie_value(sessions.start()), r.tls,
+    a.headers.emplace_back("Set-Cookie", set_cookie(kSessionCookie, sessions.cookie_value(sessions.start()), secure(r),
                                                     AdminSessions::kLifetime));
     return a;
   }
@@ -302,7 +305,7 @@ struct AdminSite::Impl {
     if (r.path == "/admin/logout") {
       sessions.sign_out(session);
       Answer a = redirect("/admin/login");
-      a.headers.emplace_back("Set-Cookie", set_cookie(kSessionCookie, "", r.tls, std::chrono::seconds(0)));
+      a.headers.emplace_back("Set-Cookie", set_cookie(kSessionCookie, "", secure(r), std::chrono::seconds(0)));
       return a;
     }
     if (r.path == "/admin/connect") return connect(lang, session, value(form, "connection"));

@@ -293,3 +293,25 @@ TEST_CASE("docs/deploy/hubrules.toml is a valid config (but for its rule files, 
   REQUIRE(messages.size() == 2);
   for (const auto& message : messages) CHECK_THAT(message, Catch::StartsWith("rule file ") && Catch::EndsWith(" does not exist"));
 }
+
+TEST_CASE("[admin] and [oauth]: secrets only by their source, a public URL, a client id", "[config][admin]") {
+  ConfigDir d;
+  const std::string integration = "\n[[integration]]\nname = \"sales\"\nrules = \"sales.rules\"\nsecret_env = \"S\"\n";
+  const auto config = d.load("[admin]\ntoken_env = \"ADMIN\"\npublic_url = \"https://hooks.example.com\"\n"
+                             "[oauth]\nclient_id = \"cid\"\nclient_secret_file = \"app.secret\"\n" + integration);
+  REQUIRE(config.admin);
+  CHECK(config.admin->token.env == "ADMIN");
+  CHECK(config.admin->public_url == "https://hooks.example.com");
+  REQUIRE(config.oauth);
+  CHECK(config.oauth->client_id == "cid");
+  CHECK(config.oauth->client_secret.file == d.dir.file("app.secret").string());
+
+  CHECK(d.errors("[admin]\npublic_url = \"https://x.example\"\n" + integration) ==
+        std::vector<std::string>{"1:1: [admin] has no `token_env` or `token_file`"});
+  CHECK(d.errors("[admin]\ntoken_env = \"A\"\npublic_url = \"hooks.example.com\"\n" + integration) ==
+        std::vector<std::string>{"3:14: [admin] `public_url` must start with https:// (or http:// on a loopback address)"});
+  const auto inline_secret = d.what("[oauth]\nclient_id = \"cid\"\nclient_secret = \"written-here-by-mistake\"\n" + integration);
+  CHECK_THAT(inline_secret, Catch::Contains("client_secret_env") && !Catch::Contains("written-here-by-mistake"));
+  CHECK_THAT(d.what("[oauth]\nclient_secret_env = \"X\"\n" + integration), Catch::Contains("[oauth] has no `client_id`"));
+  CHECK_THAT(d.what("[admin]\ntoken_env = \"A\"\nuser = \"x\"\n" + integration), Catch::Contains("user"));
+}
