@@ -26,7 +26,7 @@ inline runtime::SandboxOptions admin_sandbox_options() {
 // A config with /admin on (unless `admin` is false), one integration "team" on the sandbox's
 // portal, which is not connected yet.
 inline std::string admin_config(const TempDir& dir, const std::string& hubspot_url, const std::string& state,
-                                bool admin = true) {
+                                bool admin = true, const std::string& rules = source_dir() + "/rules/timerex.rules") {
   for (const auto& [name, secret] : {std::pair{"admin-token", kAdminToken}, std::pair{"client-secret", kClientSecret},
                                      std::pair{"webhook-secret", kWebhookSecret}}) {
     write_file(dir.file(name).string(), std::string(secret) + "\n");
@@ -39,7 +39,7 @@ inline std::string admin_config(const TempDir& dir, const std::string& hubspot_u
     text += "[oauth]\nclient_id = \"" + std::string(kClientId) + "\"\nclient_secret_file = \"" +
             dir.file("client-secret").string() + "\"\n";
   }
-  text += "[[integration]]\nname = \"team\"\nrules = \"" + source_dir() + "/rules/timerex.rules\"\n";
+  text += "[[integration]]\nname = \"team\"\nrules = \"" + rules + "\"\n";
   // Without the page nothing could connect, so that integration posts with a private app's token.
   text += admin ? "connection = \"" + kConnectionId + "\"\n" : std::string("token_env = \"HUBSPOT_TOKEN\"\n");
   text += "secret_file = \"" + dir.file("webhook-secret").string() + "\"\n";

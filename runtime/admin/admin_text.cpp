@@ -116,6 +116,8 @@ const Table& japanese() {
       {"The app lacks a permission it needs. Connect again and allow every permission asked.",
        "アプリに必要な権限がありません。再接続し、求められた権限をすべて許可してください。"},
       {"The booking is queued again.", "予約を再びキューに入れました。"},
+      {"The file on disk checks clean.", "ディスク上のファイルはチェックに通ります。"},
+      {"The file on disk now, as hubrules check prints it:", "ディスク上の現在のファイル（hubrules check の出力）："},
       {"The form was stale or not ours (CSRF). Open the page again.", "フォームが古いか、このサイトのものではありません（CSRF）。ページを開き直してください。"},
       {"The integration's rules do not check now.", "この連携のルールは現在チェックに通りません。"},
       {"The test booking was refused", "テスト予約は拒否されました"},

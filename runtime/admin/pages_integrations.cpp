@@ -1,10 +1,28 @@
 // Integrations: each calendar's rules, whether they check clean, its webhook URL and a test.
 #include "runtime/admin/admin_pages.hpp"
 #include "runtime/admin/html.hpp"
+#include "runtime/mapping/rules_loader.hpp"
 
 namespace hubrules::runtime::admin {
 
 namespace {
+
+// The file as it is now, checked as `hubrules check` does: an edit shows here before a reload
+// (SIGHUP) would refuse it.
+std::string file_on_disk(const PageContext& c, const IntegrationView& i) {
+  std::string rendered;
+  bool clean = false;
+  try {
+    const auto loaded = load_rules(i.rules_file, engine::HubSpotSchema::bundled());
+    clean = loaded.compilation.plan != nullptr && loaded.rendered.empty();
+    rendered = loaded.rendered;
+  } catch (const std::exception& e) {
+    rendered = e.what();
+  }
+  if (clean) return "<p id=\"file-" + escape(i.name) + "\" class=\"ok\">" + escape(tr(c.lang, "The file on disk checks clean.")) + "</p>";
+  return "<p id=\"file-" + escape(i.name) + "\" class=\"warn\">" + escape(tr(c.lang, "The file on disk now, as hubrules check prints it:")) +
+         "</p><pre class=\"diagnostics\">" + escape(rendered) + "</pre>";
+}
 
 std::string integration_card(const PageContext& c, const IntegrationView& i) {
   std::string out = "<section class=\"card\" id=\"integration-" + escape(i.name) + "\"><h2>" + escape(i.name) + "</h2><dl>";
@@ -26,6 +44,7 @@ std::string integration_card(const PageContext& c, const IntegrationView& i) {
   out += "</dl>";
   if (!i.rules_diagnostics.empty())
     out += "<pre class=\"diagnostics\" id=\"diagnostics-" + escape(i.name) + "\">" + escape(i.rules_diagnostics) + "</pre>";
+  out += file_on_disk(c, i);
   out += "<p>" + button_form("/admin/test-booking", c.csrf, tr(c.lang, "Send a test booking"), "test-booking-" + i.name,
                              {{"integration", i.name}}, "secondary");
   out += " <a href=\"/admin/bookings?integration=" + url_encode(i.name) + "\">" + escape(tr(c.lang, "Its bookings")) + "</a></p>";

@@ -222,3 +222,20 @@ TEST_CASE("admin page: Japanese for a browser that prefers it", "[admin]") {
   AdminClient english(run.serve->url(), "en-GB,ja;q=0.5");
   CHECK(english.get("/admin/login").body.find("<html lang=\"en\">") != std::string::npos);
 }
+
+TEST_CASE("admin page: a rule file edited on disk shows its diagnostics as hubrules check prints them", "[admin]") {
+  TempDir dir;
+  runtime::Sandbox crm(admin_sandbox_options());
+  crm.start();
+  const std::string rules = dir.file("team.rules").string();
+  write_file(rules, read_file(source_dir() + "/rules/timerex.rules"));
+  ServeProcess serve(dir, admin_config(dir, crm.base_url(), dir.file("state.db").string(), true, rules), std::vector<std::string>{});
+  AdminClient admin(serve.url());
+  admin.sign_in();
+  CHECK(admin.get("/admin/integrations").body.find("The file on disk checks clean.") != std::string::npos);
+  write_file(rules, "rules 1\ncontacts {\n  email = lower(answer(type: \"guest_email\")\n}\n");
+  const auto page = admin.get("/admin/integrations");
+  CHECK(page.body.find(rules + ":") != std::string::npos);  // FILE:LINE:COL
+  CHECK(page.body.find("^") != std::string::npos);          // the caret under the place
+  CHECK(page.body.find("id=\"rules-team\">check clean") != std::string::npos);  // the running rules stay
+}
