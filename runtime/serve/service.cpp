@@ -465,11 +465,32 @@ struct Service::Parts final : admin::ServiceView {
   void connections_changed() override {
     try {
       std::lock_guard lock(reloading);
+      retire_disconnected();
       apply(check(loader()));
     } catch (const std::exception& e) {
       spdlog::error("after a connection changed, the setup could not be reloaded: {}", e.what());
     }
     wake_all_deliveries();
+  }
+
+  // A disconnected portal's delivery still holds its tokens in memory: it stops, and the reload
+  // after this builds it again from the store, where it finds no token and parks its bookings.
+  void retire_disconnected() {
+    std::vector<Portal> retired;
+    {
+      std::lock_guard lock(mutex);
+      for (auto it = portals.begin(); it != portals.end();) {
+        const auto stored = delivery_store->connection(it->second.api->tokens().connection_id());
+        if (stored && stored->auth == AuthKind::oauth && stored->refresh_token.empty()) {
+          retired.push_back(std::move(it->second));
+          it = portals.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (auto& portal : retired)
+      if (portal.delivery) portal.delivery->stop(settings.shutdown_timeout);
   }
 
   void bookings_requeued() override { wake_all_deliveries(); }
