@@ -153,7 +153,7 @@ TEST_CASE("admin page: every form refuses a missing or wrong CSRF token", "[admi
   CHECK(runtime::open_state_store(run.state)->connections().empty());
 }
 
-TEST_CASE("admin page: connect, a test booking delivered with its ids, retry, disconnect; no secret on any page",
+TEST_CASE("admin page: connect, a test booking delivered with its ids, retry, disconnect, and no secret on any page",
           "[admin]") {
   AdminRun run;
   AdminClient admin(run.serve->url());

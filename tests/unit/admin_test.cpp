@@ -74,7 +74,7 @@ TEST_CASE("admin CSRF tokens: bound to their session", "[admin]") {
   CHECK(sessions.csrf_token(a.id) != key.sign("session", a.id));  // one purpose cannot stand in for another
 }
 
-TEST_CASE("admin sign-in throttle: free tries, then doubling waits up to a minute; success clears", "[admin]") {
+TEST_CASE("admin sign-in throttle: free tries, then doubling waits up to a minute, and success clears", "[admin]") {
   ManualClock clock;
   SignInThrottle throttle(clock);
   for (int i = 0; i < SignInThrottle::kFreeTries - 1; ++i) {
@@ -95,7 +95,7 @@ TEST_CASE("admin sign-in throttle: free tries, then doubling waits up to a minut
   CHECK(throttle.wait_for("10.0.0.1") == 0ms);
 }
 
-TEST_CASE("admin OAuth state: signed, expiring, carrying the intended connection; a verifier PKCE accepts", "[admin]") {
+TEST_CASE("admin OAuth state: signed, expiring, carrying the intended connection, and a verifier PKCE accepts", "[admin]") {
   ManualClock clock;
   SigningKey key("the-admin-token-0123456789");
   AdminOAuth oauth(key, clock);
