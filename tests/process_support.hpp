@@ -2,6 +2,7 @@
 // Helpers for the tests that run the real `hubrules` binary as a child process: spawning with
 // extra environment, waiting with a deadline, `hubrules serve` started on a free port, a
 // TimeRex-like webhook sender, and the CRM's content without ids (the "picture").
+#include <strings.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -10,6 +11,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <map>
@@ -214,7 +216,9 @@ inline Answer http_call(const std::string& base_url, const std::string& method, 
     r.method = method;
     r.target = target;
     r.headers = headers;
-    if (!body.empty() || method == "POST") r.headers.emplace_back("Content-Type", "application/json");
+    const bool typed = std::any_of(headers.begin(), headers.end(),
+                                   [](const auto& h) { return strcasecmp(h.first.c_str(), "content-type") == 0; });
+    if ((!body.empty() || method == "POST") && !typed) r.headers.emplace_back("Content-Type", "application/json");
     r.body = body;
     auto answer = client.send(r);
     return {answer.status, answer.body, answer.headers};

@@ -22,6 +22,12 @@ namespace hubrules::testing {
 
 inline std::string source_dir() { return HUBRULES_SOURCE_DIR; }
 
+// What a person's Allow on the sandbox's authorize page posts to POST /oauth/authorize: the
+// authorize request's query (no '?'), the account chosen and the decision.
+inline std::string sandbox_allow_form(const std::string& authorize_query, long long hub_id = 1234567) {
+  return authorize_query + "&portal=" + std::to_string(hub_id) + "&decision=allow";
+}
+
 // A whole file's bytes; empty when it cannot be read.
 inline std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -1,5 +1,8 @@
 #include "runtime/admin/html.hpp"
 
+#include "runtime/http/form_encoding.hpp"
+#include "runtime/http/html_escape.hpp"
+
 #include <cctype>
 
 namespace hubrules::runtime::admin {
@@ -32,19 +35,6 @@ input,select{font:inherit;padding:.4rem;max-width:100%}
 @media (max-width:40rem){dl{grid-template-columns:1fr}th.optional,td.optional{display:none}}
 )";
 
-void append_escaped(std::string& out, std::string_view text) {
-  for (const char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-}
-
 std::string nav_link(const Frame& f, std::string_view section, std::string_view label) {
   std::string out = "<a href=\"/admin/" + std::string(section) + "\"";
   if (f.section == section) out += " aria-current=\"page\"";
@@ -53,26 +43,9 @@ std::string nav_link(const Frame& f, std::string_view section, std::string_view 
 
 }  // namespace
 
-std::string escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  append_escaped(out, text);
-  return out;
-}
+std::string escape(std::string_view text) { return http::html_escape(text); }
 
-std::string url_encode(std::string_view text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
-    else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
+std::string url_encode(std::string_view text) { return http::form_url_encode(text); }
 
 std::string csrf_field(std::string_view csrf) {
   return "<input type=\"hidden\" name=\"csrf\" value=\"" + escape(csrf) + "\">";

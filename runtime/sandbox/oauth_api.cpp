@@ -8,6 +8,7 @@
 
 #include "runtime/http/form_encoding.hpp"
 #include "runtime/sandbox/api_common.hpp"
+#include "runtime/sandbox/authorize_page.hpp"
 #include "runtime/sandbox/pkce.hpp"
 
 namespace hubrules::runtime::sandbox {
@@ -93,35 +94,60 @@ std::int64_t OAuth::now_ms() const {
   return std::chrono::duration_cast<Millis>(clock_.now().time_since_epoch()).count();
 }
 
-// HubSpot's own page asks the portal admin; the sandbox approves at once so `hubrules connect`
-// runs unattended.
-ApiResponse OAuth::authorize(const ApiRequest& req) {
-  const std::string redirect = get(req.query, "redirect_uri");
-  const std::string client = get(req.query, "client_id");
-  if (redirect.empty() || client.empty() || (!settings_.client_id.empty() && client != settings_.client_id)) {
-    ApiResponse r = json_response(400, "<html><body>Invalid client_id or redirect_uri</body></html>");
-    r.content_type = "text/html;charset=utf-8";
-    return r;
-  }
-  const std::string challenge = get(req.query, "code_challenge");
-  // HubSpot's 2026-03 OAuth takes S256 challenges only; "plain" would put the verifier in the URL.
-  if (!challenge.empty() && get(req.query, "code_challenge_method") != "S256") {
-    ApiResponse r = json_response(400, "<html><body>code_challenge_method must be S256</body></html>");
-    r.content_type = "text/html;charset=utf-8";
-    return r;
-  }
-  const std::string code = "sbx-code-" + random_hex(16);
-  // The admin approves what the app asked for, so the grant is exactly the requested scopes.
-  store_.save_token({code, "code", redirect, now_ms() + 10 * 60 * 1000, false, challenge,
-                     normalized_scopes(get(req.query, "scope"))});
-  std::string location = redirect + (redirect.find('?') == std::string::npos ? '?' : '&') +
-                         "code=" + runtime::http::form_url_encode(code);
-  if (const std::string state = get(req.query, "state"); !state.empty())
-    location += "&state=" + runtime::http::form_url_encode(state);
-  ApiResponse r = json_response(302, "<html><body>Approved. Redirecting…</body></html>");
+namespace {
+
+ApiResponse html_answer(int status, std::string body) {
+  ApiResponse r = json_response(status, std::move(body));
   r.content_type = "text/html;charset=utf-8";
+  return r;
+}
+
+ApiResponse authorize_error(const std::string& message) { return html_answer(400, render_authorize_error(message)); }
+
+// Where the browser goes back to, with the outcome and the request's state.
+ApiResponse redirect_back(const Form& request, const std::string& outcome) {
+  const std::string redirect = get(request, "redirect_uri");
+  std::string location = redirect + (redirect.find('?') == std::string::npos ? '?' : '&') + outcome;
+  if (const std::string state = get(request, "state"); !state.empty())
+    location += "&state=" + runtime::http::form_url_encode(state);
+  ApiResponse r = html_answer(302, "<html><body>Redirecting…</body></html>");
   r.headers.emplace_back("Location", location);
   return r;
+}
+
+}  // namespace
+
+// Checked on the page and again on its POST, which a client could send without the page.
+std::optional<std::string> OAuth::authorize_problem(const Form& request) const {
+  const std::string client = get(request, "client_id");
+  if (get(request, "redirect_uri").empty() || client.empty() ||
+      (!settings_.client_id.empty() && client != settings_.client_id))
+    return "Invalid client_id or redirect_uri";
+  // HubSpot's 2026-03 OAuth takes S256 challenges only; "plain" would put the verifier in the URL.
+  if (!get(request, "code_challenge").empty() && get(request, "code_challenge_method") != "S256")
+    return "code_challenge_method must be S256";
+  return std::nullopt;
+}
+
+// GET /oauth/authorize: the consent page, as HubSpot shows the portal admin.
+ApiResponse OAuth::authorize(const ApiRequest& req) {
+  if (const auto problem = authorize_problem(req.query)) return authorize_error(*problem);
+  return html_answer(200, render_authorize_page({req.query, normalized_scopes(get(req.query, "scope")), settings_.hub_id}));
+}
+
+// POST /oauth/authorize: the page's Allow or Deny, back to the app's redirect URI.
+ApiResponse OAuth::approve(const ApiRequest& req) {
+  const Form form = runtime::http::parse_form(req.body);
+  if (const auto problem = authorize_problem(form)) return authorize_error(*problem);
+  if (get(form, "decision") != "allow")
+    return redirect_back(form, "error=access_denied&error_description=" +
+                                   runtime::http::form_url_encode("The user denied access"));
+  if (get(form, "portal") != std::to_string(settings_.hub_id)) return authorize_error("Choose an account to connect");
+  const std::string code = "sbx-code-" + random_hex(16);
+  // The admin approves what the app asked for, so the grant is exactly the requested scopes.
+  store_.save_token({code, "code", get(form, "redirect_uri"), now_ms() + 10 * 60 * 1000, false,
+                     get(form, "code_challenge"), normalized_scopes(get(form, "scope"))});
+  return redirect_back(form, "code=" + runtime::http::form_url_encode(code));
 }
 
 ApiResponse OAuth::token(const ApiRequest& req, TokenAnswer answer) {

@@ -26,7 +26,9 @@ class OAuth {
  public:
   OAuth(Store& store, Clock& clock, OAuthSettings settings) : store_(store), clock_(clock), settings_(std::move(settings)) {}
 
+  // GET /oauth/authorize: the consent page. POST /oauth/authorize: its Allow or Deny.
   ApiResponse authorize(const ApiRequest& req);
+  ApiResponse approve(const ApiRequest& req);
   // POST /oauth/v1/token and POST /oauth/2026-03/token: the same grants and checks.
   ApiResponse token(const ApiRequest& req, TokenAnswer answer);
   // DELETE /oauth/v1/refresh-tokens/{token}.
@@ -43,6 +45,7 @@ class OAuth {
   std::optional<ApiResponse> check_bearer(const std::string& authorization, const std::string& required_scope);
   // What uninstalling the app does on HubSpot's side: every OAuth token stops working.
   void revoke_all();
+  std::int64_t hub_id() const { return settings_.hub_id; }
 
  private:
   using Form = std::map<std::string, std::string>;
@@ -51,6 +54,7 @@ class OAuth {
   // A new access token from refresh, with its scopes.
   ApiResponse issue(const StoredToken& refresh, TokenAnswer answer);
   std::optional<ApiResponse> check_client(const Form& form);
+  std::optional<std::string> authorize_problem(const Form& request) const;
   // The refresh token and the access tokens made from it stop working.
   void revoke_refresh(StoredToken& refresh);
   std::optional<ApiResponse> check_dated_request(const ApiRequest& req);

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 #include "rules/bundled_data.hpp"
+#include "runtime/sandbox/record_page.hpp"
 #include "runtime/sandbox/single_object_api.hpp"
 
 namespace hubrules::runtime::sandbox {
@@ -86,7 +88,25 @@ ApiResponse SandboxApp::handle(const ApiRequest& req) {
   const auto p = split_path(route.path);
   if (!p.empty() && p[0] == "oauth") return handle_oauth(req, p);
   if (!p.empty() && p[0] == "crm") return handle_crm(req, p);
+  if (req.method == "GET" && p.size() == 5 && p[0] == "contacts" && p[2] == "record") return record_page(req, p);
   return not_found(req);
+}
+
+ApiResponse SandboxApp::record_page(const ApiRequest& req, const std::vector<std::string_view>& p) {
+  const std::string object = p[3] == "0-1" ? "contacts" : p[3] == "0-2" ? "companies" : "";
+  std::int64_t id = 0;
+  std::from_chars(p[4].data(), p[4].data() + p[4].size(), id);
+  // Any portal number: the sandbox has one portal, and a private-app connection may not know it.
+  const Record* record = object.empty() ? nullptr : store_.find(object, id);
+  if (!record || record->archived) return not_found(req);
+  std::vector<std::int64_t> associated;
+  for (const auto& a : store_.associations()) {
+    if (object == "contacts" && a.contact_id == id) associated.push_back(a.company_id);
+    if (object == "companies" && a.company_id == id) associated.push_back(a.contact_id);
+  }
+  ApiResponse r = json_response(200, render_record_page(*record, oauth_.hub_id(), associated));
+  r.content_type = "text/html;charset=utf-8";
+  return r;
 }
 
 ApiResponse SandboxApp::handle_oauth(const ApiRequest& req, const std::vector<std::string_view>& p) {
@@ -94,6 +114,7 @@ ApiResponse SandboxApp::handle_oauth(const ApiRequest& req, const std::vector<st
   ++stats_.calls[endpoint_key(req, p)];
   const bool post = req.method == "POST";
   if (req.method == "GET" && req.path == "/oauth/authorize") return oauth_.authorize(req);
+  if (post && req.path == "/oauth/authorize") return oauth_.approve(req);
   if (post && req.path == "/oauth/v1/token") return oauth_.token(req, TokenAnswer::v1);
   if (req.method == "DELETE" && p.size() == 4 && p[2] == "refresh-tokens") return oauth_.revoke(std::string(p[3]));
   if (req.method == "GET" && p.size() == 4 && p[2] == "access-tokens")

@@ -31,6 +31,9 @@ class SandboxApp {
   ApiResponse create_property(std::string_view object, const std::string& definition);
 
  private:
+  // GET /contacts/{portal}/record/{0-1|0-2}/{id}: what HubSpot's app shows; not the API, so
+  // neither authenticated nor rate limited.
+  ApiResponse record_page(const ApiRequest& req, const std::vector<std::string_view>& parts);
   ApiResponse handle_oauth(const ApiRequest& req, const std::vector<std::string_view>& parts);
   // parts: the route's path (a 2026-03 path as its legacy twin).
   ApiResponse handle_crm(const ApiRequest& req, const std::vector<std::string_view>& parts);

@@ -34,10 +34,7 @@ Answer connect_through_sandbox(AdminClient& admin, const runtime::Sandbox& crm) 
   const auto page = http_call(crm.base_url(), "GET", authorize.substr(crm.base_url().size()));
   REQUIRE(page.status == 200);
   REQUIRE(page.body.find("id=\"allow\"") != std::string::npos);
-  auto fields = runtime::http::parse_form_fields(query);
-  fields.emplace_back("portal", std::to_string(kSandboxHubId));
-  fields.emplace_back("decision", "allow");
-  const auto allowed = http_call(crm.base_url(), "POST", "/oauth/authorize", runtime::http::form_body(fields),
+  const auto allowed = http_call(crm.base_url(), "POST", "/oauth/authorize", sandbox_allow_form(query, kSandboxHubId),
                                  {{"Content-Type", "application/x-www-form-urlencoded"}});
   REQUIRE(allowed.status == 302);
   std::string back;

@@ -36,11 +36,19 @@ inline http::HttpRequest get(const std::string& target, const std::string& beare
   return request;
 }
 
-// What a browser does with the authorize URL: the sandbox approves at once (302), and the
-// redirect lands on the loopback listener. Returns the listener's answer.
+// What a person does with the authorize URL in a browser: the sandbox's consent page, Allow
+// (302), and the redirect lands on the app's listener. Returns the listener's answer.
 inline http::HttpResponse follow_authorize(const std::string& sandbox_url, const std::string& authorize_url) {
   REQUIRE(authorize_url.rfind(sandbox_url + "/oauth/authorize?", 0) == 0);
-  const auto approve = client_to(sandbox_url)->send(get(authorize_url.substr(sandbox_url.size())));
+  const auto page = client_to(sandbox_url)->send(get(authorize_url.substr(sandbox_url.size())));
+  REQUIRE(page.status == 200);
+  REQUIRE(page.body.find("id=\"allow\"") != std::string::npos);
+  http::HttpRequest allow;
+  allow.method = "POST";
+  allow.target = "/oauth/authorize";
+  allow.body = sandbox_allow_form(authorize_url.substr(authorize_url.find('?') + 1));
+  allow.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  const auto approve = client_to(sandbox_url)->send(allow);
   REQUIRE(approve.status == 302);
   const std::string location = approve.header("Location").value_or("");
   REQUIRE(location.rfind("http://127.0.0.1:", 0) == 0);

@@ -36,6 +36,7 @@ using hubrules::runtime::SandboxFault;
 using hubrules::runtime::SandboxOptions;
 
 using hubrules::testing::Answer;
+using hubrules::testing::sandbox_allow_form;
 using hubrules::testing::without_correlation_ids;
 
 // A running sandbox with a manual clock and generous limits, and a keep-alive client to it.
@@ -144,9 +145,9 @@ std::vector<Answer> crm_script(Running& s, const Family& f) {
 // sandbox grants the product's fixed list.
 std::string authorize(Running& s, const std::string& extra_query = "", const std::string& scopes = "") {
   const std::string scope = scopes.empty() ? "" : "&scope=" + http::form_url_encode(scopes);
-  const auto r =
-      s.send("GET", "/oauth/authorize?client_id=cid&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb" + scope + extra_query,
-             "", "", "");
+  const auto r = s.send("POST", "/oauth/authorize",
+                        sandbox_allow_form("client_id=cid&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb" + scope + extra_query),
+                        "application/x-www-form-urlencoded", "");
   REQUIRE(r.status == 302);
   const std::string location = r.header("Location").value_or("");
   const auto at = location.find("code=");
@@ -591,7 +592,10 @@ TEST_CASE("sandbox families: `hubrules sandbox --legacy-sunset` serves only 2026
             .status == 201);
 
     http::HttpRequest approve;
-    approve.target = "/oauth/authorize?client_id=cid&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb" + challenge_query;
+    approve.method = "POST";
+    approve.target = "/oauth/authorize";
+    approve.body = sandbox_allow_form("client_id=cid&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb" + challenge_query);
+    approve.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
     const auto location = client.send(approve).header("Location").value_or("");
     const auto at = location.find("code=");
     REQUIRE(at != std::string::npos);

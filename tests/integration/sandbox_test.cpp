@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "runtime/sandbox/sandbox.hpp"
+#include "tests/test_support.hpp"
 
 namespace {
 
@@ -24,6 +25,7 @@ using hubrules::runtime::ManualClock;
 using hubrules::runtime::Sandbox;
 using hubrules::runtime::SandboxFault;
 using hubrules::runtime::SandboxOptions;
+using hubrules::testing::sandbox_allow_form;
 
 std::string text(beast::string_view s) { return std::string(s.data(), s.size()); }
 
@@ -415,7 +417,10 @@ TEST_CASE("sandbox: the per-second search limit has its own 429 and no rate head
 
 TEST_CASE("sandbox: OAuth grants, expiry, refresh and revoke", "[sandbox]") {
   Fixture f(Fixture::relaxed());
-  const Reply auth = f.client.get("/oauth/authorize?client_id=cid&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb&state=s1", "");
+  const std::string query = "client_id=cid&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb&state=s1";
+  CHECK(f.client.get("/oauth/authorize?" + query, "").status == 200);  // the consent page
+  const Reply auth = f.client.send(http::verb::post, "/oauth/authorize", sandbox_allow_form(query), "",
+                                   "application/x-www-form-urlencoded");
   REQUIRE(auth.status == 302);
   const std::string location = auth.header("Location");
   REQUIRE(location.rfind("http://127.0.0.1:9/cb?code=", 0) == 0);

@@ -253,13 +253,22 @@ describe('properties', () => {
 });
 
 describe('OAuth', () => {
-  // The sandbox approves at once and redirects with the code, as HubSpot does after the admin
-  // clicks "Connect app".
+  // The sandbox's consent page, then its Allow, which redirects with the code as HubSpot does
+  // after the admin clicks "Connect app".
   async function authorizationCode() {
+    const request = new URLSearchParams({ client_id: CLIENT_ID, redirect_uri: REDIRECT_URI, state: 'st-42',
+                                          scope: 'crm.objects.contacts.read crm.objects.companies.read' });
     const url = new URL('/oauth/authorize', basePath);
-    url.search = new URLSearchParams({ client_id: CLIENT_ID, redirect_uri: REDIRECT_URI, state: 'st-42',
-                                       scope: 'crm.objects.contacts.read crm.objects.companies.read' }).toString();
-    const answer = await fetch(url, { redirect: 'manual' });
+    url.search = request.toString();
+    const page = await fetch(url);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /id="allow"/);
+    const allow = new URLSearchParams(request);
+    allow.set('portal', '1234567');
+    allow.set('decision', 'allow');
+    const answer = await fetch(new URL('/oauth/authorize', basePath), {
+      method: 'POST', body: allow, redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     assert.equal(answer.status, 302);
     const location = new URL(answer.headers.get('location'));
     assert.equal(`${location.origin}${location.pathname}`, REDIRECT_URI);
