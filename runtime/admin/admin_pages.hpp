@@ -38,6 +38,9 @@ std::string render_message(Lang lang, const std::string& title, const std::strin
 
 // "2026-12-03 09:12 UTC"; "—" for none.
 std::string format_time(std::optional<TimePoint> t);
+// What HubSpot's refusal of a connection means and what to do, for a person (an English key of
+// tr()); the stored reason is for engineers and is shown beside it.
+std::string_view connection_problem_in_words(std::string_view reason);
 // HubSpot's record page of a contact or company in `portal`, for a link ("" when unknown).
 std::string record_page_url(const std::string& api_base_url, std::optional<std::int64_t> portal, ObjectType type,
                             const std::string& id);

@@ -242,7 +242,10 @@ std::optional<std::string> render_booking(const PageContext& c, const std::strin
   const std::string state(to_string(b->state));
   std::string body = "<section class=\"card\"><dl>" + row(c.lang, "State", "<span data-state=\"" + state + "\">" +
                                                                                 escape(state_label(c.lang, state)) + "</span>", "state");
-  if (!b->reason.empty()) body += row(c.lang, "Reason", escape(b->reason), "reason");
+  if (b->state == BookingState::parked)
+    body += row(c.lang, "Reason", escape(tr(c.lang, connection_problem_in_words(b->reason))) + " <code>" + escape(b->reason) + "</code>", "reason");
+  else if (!b->reason.empty())
+    body += row(c.lang, "Reason", escape(b->reason), "reason");
   body += row(c.lang, "Integration", escape(b->integration));
   body += row(c.lang, "Received", format_time(b->received_at)) + row(c.lang, "Attempts", std::to_string(b->attempts));
   body += row(c.lang, "Last attempt", format_time(b->last_attempt_at));

@@ -18,6 +18,16 @@ std::string format_time(std::optional<TimePoint> t) {
 
 // HubSpot's own record pages (app.hubspot.com, or app-eu1 for an EU portal's API host). A
 // loopback API is the sandbox, which serves record pages at the same paths itself.
+std::string_view connection_problem_in_words(std::string_view reason) {
+  const auto has = [&](std::string_view word) { return reason.find(word) != std::string_view::npos; };
+  if (has("invalid_grant") || has("revoked") || has("BAD_REFRESH_TOKEN"))
+    return "HubSpot no longer accepts this app's access: it was uninstalled or its access was revoked. Connect again.";
+  if (has("180")) return "Nothing was posted for 180 days, so HubSpot ended the access. Connect again.";
+  if (has("scope") || has("SCOPE")) return "The app lacks a permission it needs. Connect again and allow every permission asked.";
+  if (has("forgot") || has("disconnect")) return "Disconnected. Connect to deliver again.";
+  return "HubSpot refused the token. Connect again; if it keeps failing, check the app's settings in HubSpot.";
+}
+
 std::string record_page_url(const std::string& api_base_url, std::optional<std::int64_t> portal, ObjectType type,
                             const std::string& id) {
   if (id.empty()) return "";

@@ -11,17 +11,6 @@ namespace {
 constexpr int kExpiryDays = 180;  // HubSpot uninstalls an app that has not posted for 180 days
 constexpr int kWarnDays = 30;
 
-// The stored reason is for engineers; the card says what it means and what to do.
-std::string_view human_reason(std::string_view reason) {
-  const auto has = [&](std::string_view word) { return reason.find(word) != std::string_view::npos; };
-  if (has("invalid_grant") || has("revoked") || has("BAD_REFRESH_TOKEN"))
-    return "HubSpot no longer accepts this app's access: it was uninstalled or its access was revoked. Connect again.";
-  if (has("180")) return "Nothing was posted for 180 days, so HubSpot ended the access. Connect again.";
-  if (has("scope") || has("SCOPE")) return "The app lacks a permission it needs. Connect again and allow every permission asked.";
-  if (has("forgot") || has("disconnect")) return "Disconnected. Connect to deliver again.";
-  return "HubSpot refused the token. Connect again; if it keeps failing, check the app's settings in HubSpot.";
-}
-
 struct Card {
   std::string id;
   std::optional<Connection> stored;
@@ -70,7 +59,7 @@ std::string status_line(const PageContext& c, const Card& card, Status status) {
   if (status == Status::ok)
     return "<span class=\"ok\" id=\"status-" + escape(card.id) + "\">" + escape(tr(c.lang, "OK")) + "</span>";
   return "<span class=\"broken\" id=\"status-" + escape(card.id) + "\">" + escape(tr(c.lang, "Broken")) + "</span> — " +
-         "<span class=\"reason\">" + escape(tr(c.lang, human_reason(card.stored->broken_reason))) + "</span>";
+         "<span class=\"reason\">" + escape(tr(c.lang, connection_problem_in_words(card.stored->broken_reason))) + "</span>";
 }
 
 std::string details(const PageContext& c, const Card& card) {
