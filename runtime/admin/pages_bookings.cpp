@@ -34,11 +34,16 @@ std::string state_label(Lang lang, std::string_view state) {
   return std::string(it == labels.end() ? state : tr(lang, it->second));
 }
 
+// Of the integration the list is filtered by, if any, so that the counts (and their links) match the list.
 std::string counts(const PageContext& c) {
+  const std::string integration = query_value(c, "integration");
+  const auto by_state = integration.empty() ? c.store.count_by_state() : c.store.count_by_state_of(integration);
+  const std::string href =
+      "/admin/bookings?" + (integration.empty() ? std::string() : "integration=" + url_encode(integration) + "&") + "state=";
   std::string out = "<ul class=\"counts\" aria-label=\"" + escape(tr(c.lang, "Bookings by state")) + "\">";
-  for (const auto& [state, count] : c.store.count_by_state()) {
+  for (const auto& [state, count] : by_state) {
     const std::string name(to_string(state));
-    out += "<li><a href=\"/admin/bookings?state=" + name + "\">" + escape(state_label(c.lang, name)) + "</a>: <span id=\"count-" +
+    out += "<li><a href=\"" + escape(href + name) + "\">" + escape(state_label(c.lang, name)) + "</a>: <span id=\"count-" +
            name + "\">" + std::to_string(count) + "</span></li>";
   }
   return out + "</ul>";
@@ -83,14 +88,14 @@ std::string older_link(const PageContext& c, const std::string& before) {
 }
 
 std::string booking_rows(const PageContext& c) {
-  StateStore::BookingQuery q;
+  BookingQuery q;
   if (auto v = query_value(c, "integration"); !v.empty()) q.integration = v;
   if (auto v = booking_state_from_string(query_value(c, "state"))) q.state = v;
   q.received_from = day_start(query_value(c, "from"));
   if (auto to = day_start(query_value(c, "to"))) q.received_before = *to + std::chrono::hours(24);
   if (auto v = query_value(c, "before"); !v.empty()) q.before_sequence = std::atoll(v.c_str());
   q.limit = kPageSize;
-  const StateStore::BookingPage page = c.store.bookings_page(q);
+  const BookingPage page = c.store.bookings_page(q);
   if (page.rows.empty()) return "<p id=\"no-bookings\">" + escape(tr(c.lang, "No booking matches.")) + "</p>";
   std::string out = "<table id=\"bookings\"><thead><tr><th>" + escape(tr(c.lang, "Received")) + "</th><th>" +
                     escape(tr(c.lang, "Booking")) + "</th><th class=\"optional\">" + escape(tr(c.lang, "Integration")) +

@@ -52,6 +52,16 @@ std::vector<JournaledBooking> FencedStore::parked(const std::string& connection_
 
 std::map<BookingState, std::size_t> FencedStore::count_by_state() { return inner_.count_by_state(); }
 
+std::map<BookingState, std::size_t> FencedStore::count_by_state_of(const std::string& integration) {
+  return inner_.count_by_state_of(integration);
+}
+
+BookingPage FencedStore::bookings_page(const BookingQuery& query) { return inner_.bookings_page(query); }
+
+bool FencedStore::requeue(const std::string& event_id) {
+  return fenced([&](StateStore& s) { return s.requeue(event_id); });
+}
+
 void FencedStore::set_outcome(const std::string& event_id, const BookingOutcome& outcome) {
   fenced([&](StateStore& s) { return s.set_outcome(event_id, outcome); });
 }
@@ -162,6 +172,12 @@ std::int64_t FencedStore::add_dead_letter(const DeadLetter& letter) {
 }
 
 std::vector<DeadLetter> FencedStore::dead_letters(std::size_t limit) { return inner_.dead_letters(limit); }
+
+std::vector<DeadLetter> FencedStore::dead_letters_page(std::size_t limit, std::optional<std::int64_t> before_id) {
+  return inner_.dead_letters_page(limit, before_id);
+}
+
+std::optional<DeadLetter> FencedStore::dead_letter(std::int64_t id) { return inner_.dead_letter(id); }
 
 std::size_t FencedStore::drop_payloads_before(TimePoint before) {
   return fenced([&](StateStore& s) { return s.drop_payloads_before(before); });

@@ -35,6 +35,9 @@ class FencedStore final : public StateStore {
   std::vector<JournaledBooking> failed() override;
   std::vector<JournaledBooking> parked(const std::string& connection_id) override;
   std::map<BookingState, std::size_t> count_by_state() override;
+  std::map<BookingState, std::size_t> count_by_state_of(const std::string& integration) override;
+  BookingPage bookings_page(const BookingQuery& query) override;
+  bool requeue(const std::string& event_id) override;
   void set_outcome(const std::string& event_id, const BookingOutcome& outcome) override;
   std::optional<BookingOutcome> outcome(const std::string& event_id) override;
   void remember_company(const CreatedCompany& company) override;
@@ -71,6 +74,8 @@ class FencedStore final : public StateStore {
   void leave(const std::string& owner) override;
   std::int64_t add_dead_letter(const DeadLetter& letter) override;
   std::vector<DeadLetter> dead_letters(std::size_t limit) override;
+  std::vector<DeadLetter> dead_letters_page(std::size_t limit, std::optional<std::int64_t> before_id) override;
+  std::optional<DeadLetter> dead_letter(std::int64_t id) override;
   std::size_t drop_payloads_before(TimePoint before) override;
 
  private:

@@ -5,7 +5,8 @@
 //
 // Version 1 is the whole schema of SQLite's seven migrations at once, shaped for several
 // workers: every booking stays in `bookings`, the unfinished ones also in the small, hot
-// `booking_queue` that deliveries read (and leave as soon as they are final).
+// `booking_queue` that deliveries read (and leave as soon as they are final). Version 2: the
+// administrators' page's indexes on `bookings`.
 //
 // Times are bigint milliseconds since the Unix epoch, as in SQLite (exact, and the injected
 // Clock's values round-trip). Dedupe keys are stored lowercase. Payloads and dead letters are
@@ -182,6 +183,15 @@ CREATE TABLE dead_letters (
   received_at bigint NOT NULL
 );
 CREATE INDEX dead_letters_by_time ON dead_letters (received_at);
+)sql"},
+    {2, "the administrators' page: bookings by integration, state and arrival, newest first", R"sql(
+-- Pages are read newest first by intake_sequence under each filter, from `bookings`, which holds
+-- every booking (booking_queue only the unfinished); integration and state together also count
+-- one integration's states from the index alone.
+CREATE INDEX bookings_by_integration ON bookings (integration, intake_sequence);
+CREATE INDEX bookings_by_state ON bookings (state, intake_sequence);
+CREATE INDEX bookings_by_integration_state ON bookings (integration, state, intake_sequence);
+CREATE INDEX bookings_by_arrival ON bookings (received_at);
 )sql"},
 };
 

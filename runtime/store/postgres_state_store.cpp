@@ -4,6 +4,7 @@
 
 #include <mutex>
 #include <set>
+#include <variant>
 
 #include "engine/text/ascii_case.hpp"
 #include "runtime/store/open_state_store.hpp"
@@ -22,8 +23,10 @@ constexpr const char* kPendingChannel = "hubrules_pending";
 
 // ---- values ---------------------------------------------------------------------------------
 
+using stored::before_or_newest;
 using stored::disposition_from_string;
 using stored::from_millis;
+using stored::page_limit;
 using stored::stored_key;
 using stored::to_millis;
 
@@ -46,13 +49,14 @@ using stored::to_millis;
 // Appended to `WITH b AS (UPDATE bookings … RETURNING intake_sequence, event_id, integration,
 // state, retry_at)`: the hot queue follows the bookings the update changed in the same statement
 // (those still unfinished are upserted, the final ones leave it), and the statement answers how
-// many bookings it changed.
-#define HUBRULES_SYNC_QUEUE                                                                                \
+// many bookings it changed. HUBRULES_SYNC_QUEUE_CTES alone leaves the answer to the statement.
+#define HUBRULES_SYNC_QUEUE_CTES                                                                           \
   ", kept AS (INSERT INTO booking_queue (intake_sequence, event_id, integration, state, retry_at) "      \
   "SELECT intake_sequence, event_id, integration, state, retry_at FROM b WHERE state NOT IN " HUBRULES_FINAL_STATES \
   " ON CONFLICT (intake_sequence) DO UPDATE SET state = excluded.state, retry_at = excluded.retry_at RETURNING 1), " \
   "gone AS (DELETE FROM booking_queue q USING b WHERE q.intake_sequence = b.intake_sequence "                \
-  "AND b.state IN " HUBRULES_FINAL_STATES " RETURNING 1) SELECT count(*) FROM b"
+  "AND b.state IN " HUBRULES_FINAL_STATES " RETURNING 1)"
+#define HUBRULES_SYNC_QUEUE HUBRULES_SYNC_QUEUE_CTES " SELECT count(*) FROM b"
 
 #define HUBRULES_BOOKING_RETURNING " RETURNING intake_sequence, event_id, integration, state, retry_at)"
 
@@ -116,6 +120,20 @@ Lease read_lease(const Result& r, int row) {
   return {r.text(row, 0), r.text(row, 1), r.integer(row, 2), from_millis(r.integer(row, 3)),
           from_millis(r.optional_integer(row, 5)), from_millis(r.integer(row, 4))};
 }
+
+// Reads `state, count(*)` rows into counts that list every state.
+std::map<BookingState, std::size_t> read_counts(const Result& r) {
+  auto counts = stored::zero_counts();
+  for (int row = 0; row < r.rows(); ++row) {
+    if (const auto state = booking_state_from_string(r.text(row, 0))) {
+      counts[*state] = static_cast<std::size_t>(r.integer(row, 1));
+    }
+  }
+  return counts;
+}
+
+void bind_page_value(Params& params, const std::string& value) { params.text(value); }
+void bind_page_value(Params& params, std::int64_t value) { params.integer(value); }
 
 std::string session_setting(int millis) { return std::to_string(millis < 0 ? 0 : millis); }
 
@@ -507,18 +525,42 @@ std::vector<JournaledBooking> PostgresStateStore::parked(const std::string& conn
 
 std::map<BookingState, std::size_t> PostgresStateStore::count_by_state() {
   std::lock_guard lock(impl_->mutex);
-  std::map<BookingState, std::size_t> counts;
-  for (auto state : {BookingState::pending, BookingState::delivered, BookingState::skipped, BookingState::invalid,
-                     BookingState::failed, BookingState::parked}) {
-    counts[state] = 0;
-  }
-  const auto r = impl_->exec("SELECT state, count(*) FROM bookings GROUP BY state");
-  for (int row = 0; row < r.rows(); ++row) {
-    if (const auto state = booking_state_from_string(r.text(row, 0))) {
-      counts[*state] = static_cast<std::size_t>(r.integer(row, 1));
-    }
-  }
-  return counts;
+  return read_counts(impl_->exec("SELECT state, count(*) FROM bookings GROUP BY state"));
+}
+
+std::map<BookingState, std::size_t> PostgresStateStore::count_by_state_of(const std::string& integration) {
+  std::lock_guard lock(impl_->mutex);
+  return read_counts(impl_->exec("SELECT state, count(*) FROM bookings WHERE integration = $1 GROUP BY state",
+                                 Params().text(integration)));
+}
+
+// From `bookings`, which holds every booking whatever its state (booking_queue repeats only the
+// unfinished ones), with only the filters set so that each shape gets its index (migration 2).
+BookingPage PostgresStateStore::bookings_page(const BookingQuery& query) {
+  std::lock_guard lock(impl_->mutex);
+  const auto page = stored::booking_page_statement(
+      query, "SELECT " HUBRULES_BOOKING_COLUMNS " FROM " HUBRULES_BOOKINGS_WITH_PAYLOAD, "b.", '$');
+  Params params;
+  for (const auto& value : page.values) std::visit([&](const auto& v) { bind_page_value(params, v); }, value);
+  return stored::booking_page(read_bookings(impl_->exec(page.sql, params)), query);
+}
+
+// Back into the queue the deliveries claim from, in the same statement; its integration is
+// announced at COMMIT like a journaled booking's, so the worker holding its portal wakes.
+bool PostgresStateStore::requeue(const std::string& event_id) {
+  std::lock_guard lock(impl_->mutex);
+  bool requeued = false;
+  impl_->in_transaction([&] {
+    const auto r = impl_->exec(
+        "WITH b AS (UPDATE bookings SET state = 'pending', reason = '', connection_id = NULL, attempts = 0, "
+        "last_attempt_at = NULL, retry_at = NULL, updated_at = $1 WHERE event_id = $2 "
+        "AND state IN ('failed', 'parked')" HUBRULES_BOOKING_RETURNING HUBRULES_SYNC_QUEUE_CTES
+        " SELECT integration FROM b",
+        Params().integer(impl_->now()).text(event_id));
+    requeued = !r.empty();
+    if (requeued) impl_->journaled.insert(r.text(0, 0));
+  });
+  return requeued;
 }
 
 // ---- (2) outcomes -------------------------------------------------------------------------------
@@ -978,6 +1020,26 @@ std::vector<DeadLetter> PostgresStateStore::dead_letters(std::size_t limit) {
                        from_millis(r.integer(row, 4))});
   }
   return letters;
+}
+
+std::vector<DeadLetter> PostgresStateStore::dead_letters_page(std::size_t limit,
+                                                              std::optional<std::int64_t> before_id) {
+  std::lock_guard lock(impl_->mutex);
+  const auto r = impl_->exec(
+      "SELECT id, integration, reason, received_at FROM dead_letters WHERE id < $1 ORDER BY id DESC LIMIT $2",
+      Params().integer(before_or_newest(before_id)).integer(static_cast<std::int64_t>(page_limit(limit))));
+  std::vector<DeadLetter> letters;
+  for (int row = 0; row < r.rows(); ++row)
+    letters.push_back({r.integer(row, 0), r.text(row, 1), {}, r.text(row, 2), from_millis(r.integer(row, 3))});
+  return letters;
+}
+
+std::optional<DeadLetter> PostgresStateStore::dead_letter(std::int64_t id) {
+  std::lock_guard lock(impl_->mutex);
+  const auto r = impl_->exec("SELECT id, integration, body, reason, received_at FROM dead_letters WHERE id = $1",
+                             Params().integer(id));
+  if (r.empty()) return std::nullopt;
+  return DeadLetter{r.integer(0, 0), r.text(0, 1), r.bytes(0, 2), r.text(0, 3), from_millis(r.integer(0, 4))};
 }
 
 // ---- retention ----------------------------------------------------------------------------------

@@ -191,6 +191,14 @@ CREATE TABLE workers (
   expires_at INTEGER NOT NULL
 );
 )sql"},
+    {9, "the administrators' page: bookings by integration, state and arrival, newest first", R"sql(
+-- Pages are read newest first by intake_sequence under each filter (bookings_by_state, from
+-- version 1, serves a state alone); integration and state together also count one
+-- integration's states from the index alone.
+CREATE INDEX bookings_by_integration ON bookings (integration, intake_sequence);
+CREATE INDEX bookings_by_integration_state ON bookings (integration, state, intake_sequence);
+CREATE INDEX bookings_by_arrival ON bookings (received_at);
+)sql"},
 };
 
 inline std::span<const Migration> migrations() { return migration_list; }

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <mutex>
 #include <unordered_map>
+#include <variant>
 
 #include "engine/text/ascii_case.hpp"
 #include "runtime/store/sqlite_handle.hpp"
@@ -79,8 +80,10 @@ void narrow_companion_files(const std::filesystem::path& file) {
 
 // ---- values ---------------------------------------------------------------------------------
 
+using stored::before_or_newest;
 using stored::disposition_from_string;
 using stored::from_millis;
+using stored::page_limit;
 using stored::stored_key;
 using stored::to_millis;
 
@@ -261,6 +264,16 @@ struct SqliteStateStore::Impl {
     return result;
   }
 
+  // Reads `state, count(*)` rows into counts that list every state.
+  std::map<BookingState, std::size_t> counts(StatementUse& q) {
+    auto by_state = stored::zero_counts();
+    while (q->step()) {
+      const auto state = booking_state_from_string(q->text(0));
+      if (state) by_state[*state] = static_cast<std::size_t>(q->integer(1));
+    }
+    return by_state;
+  }
+
   void run_connection_update(StatementUse& q, const std::string& id) {
     q->run();
     if (db.changes() == 0) fail("no connection \"" + id + "\"");
@@ -418,17 +431,37 @@ std::vector<JournaledBooking> SqliteStateStore::parked(const std::string& connec
 
 std::map<BookingState, std::size_t> SqliteStateStore::count_by_state() {
   std::lock_guard lock(impl_->mutex);
-  std::map<BookingState, std::size_t> counts;
-  for (auto state : {BookingState::pending, BookingState::delivered, BookingState::skipped, BookingState::invalid,
-                     BookingState::failed, BookingState::parked}) {
-    counts[state] = 0;
-  }
   auto q = impl_->use("SELECT state, count(*) FROM bookings GROUP BY state");
-  while (q->step()) {
-    const auto state = booking_state_from_string(q->text(0));
-    if (state) counts[*state] = static_cast<std::size_t>(q->integer(1));
-  }
-  return counts;
+  return impl_->counts(q);
+}
+
+std::map<BookingState, std::size_t> SqliteStateStore::count_by_state_of(const std::string& integration) {
+  std::lock_guard lock(impl_->mutex);
+  auto q = impl_->use("SELECT state, count(*) FROM bookings WHERE integration = ?1 GROUP BY state");
+  q->bind(1, integration);
+  return impl_->counts(q);
+}
+
+// Built at run time with only the filters set, so each shape gets its own index (migration 9);
+// prepared for this call alone, as the page is read now and then, not in a loop.
+BookingPage SqliteStateStore::bookings_page(const BookingQuery& query) {
+  std::lock_guard lock(impl_->mutex);
+  const auto page = stored::booking_page_statement(query, "SELECT " HUBRULES_BOOKING_COLUMNS " FROM bookings", "", '?');
+  Statement q(impl_->db.handle(), page.sql, impl_->db.file());
+  int index = 0;
+  for (const auto& value : page.values) std::visit([&](const auto& v) { q.bind(++index, v); }, value);
+  std::vector<JournaledBooking> rows;
+  while (q.step()) rows.push_back(read_booking(q, impl_->db.file()));
+  return stored::booking_page(std::move(rows), query);
+}
+
+bool SqliteStateStore::requeue(const std::string& event_id) {
+  std::lock_guard lock(impl_->mutex);
+  auto q = impl_->use(
+      "UPDATE bookings SET state = 'pending', reason = '', connection_id = NULL, attempts = 0, "
+      "last_attempt_at = NULL, retry_at = NULL, updated_at = ?1 WHERE event_id = ?2 AND state IN ('failed', 'parked')");
+  q->bind(1, impl_->now()).bind(2, event_id).run();
+  return impl_->db.changes() == 1;
 }
 
 // ---- (2) outcomes ---------------------------------------------------------------------------
@@ -861,6 +894,24 @@ std::vector<DeadLetter> SqliteStateStore::dead_letters(std::size_t limit) {
   std::vector<DeadLetter> letters;
   while (q->step()) letters.push_back({q->integer(0), q->text(1), q->text(2), q->text(3), from_millis(q->integer(4))});
   return letters;
+}
+
+std::vector<DeadLetter> SqliteStateStore::dead_letters_page(std::size_t limit, std::optional<std::int64_t> before_id) {
+  std::lock_guard lock(impl_->mutex);
+  auto q = impl_->use(
+      "SELECT id, integration, reason, received_at FROM dead_letters WHERE id < ?1 ORDER BY id DESC LIMIT ?2");
+  q->bind(1, before_or_newest(before_id)).bind(2, static_cast<std::int64_t>(page_limit(limit)));
+  std::vector<DeadLetter> letters;
+  while (q->step()) letters.push_back({q->integer(0), q->text(1), {}, q->text(2), from_millis(q->integer(3))});
+  return letters;
+}
+
+std::optional<DeadLetter> SqliteStateStore::dead_letter(std::int64_t id) {
+  std::lock_guard lock(impl_->mutex);
+  auto q = impl_->use("SELECT id, integration, body, reason, received_at FROM dead_letters WHERE id = ?1");
+  q->bind(1, id);
+  if (!q->step()) return std::nullopt;
+  return DeadLetter{q->integer(0), q->text(1), q->text(2), q->text(3), from_millis(q->integer(4))};
 }
 
 // ---- retention -----------------------------------------------------------------------------------

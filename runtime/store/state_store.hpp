@@ -62,6 +62,27 @@ struct JournaledBooking {
   std::optional<TimePoint> retry_at;  // a pending booking waiting out a retry delay: not before this
 };
 
+// The administrators' page reads the journal a page at a time; a page never holds more than this.
+inline constexpr std::size_t kMaxPageLimit = 200;
+
+// Which bookings a page shows: each field set narrows it. Pages go by keyset (before_sequence is
+// the previous page's next_before) rather than by offset, so reading page n costs the same as page
+// 1 and bookings arriving meanwhile neither shift nor repeat rows.
+struct BookingQuery {
+  std::optional<std::string> integration = {};
+  std::optional<BookingState> state = {};
+  std::optional<TimePoint> received_from = {};      // inclusive
+  std::optional<TimePoint> received_before = {};    // exclusive
+  std::optional<std::int64_t> before_sequence = {};  // only intake_sequence < this
+  std::size_t limit = 50;                            // at least 1, at most kMaxPageLimit
+};
+
+struct BookingPage {
+  std::vector<JournaledBooking> rows;  // newest first (intake_sequence descending)
+  // Set when older bookings match too: the last row's intake_sequence, the next page's before_sequence.
+  std::optional<std::int64_t> next_before;
+};
+
 // ---- (2) outcomes ---------------------------------------------------------------------------
 
 // What delivery did for one object of a booking.
@@ -258,6 +279,15 @@ class StateStore {
   virtual std::vector<JournaledBooking> parked(const std::string& connection_id) = 0;
   // Every state is present, with 0 when no booking is in it.
   virtual std::map<BookingState, std::size_t> count_by_state() = 0;
+  // The same for one integration's bookings.
+  virtual std::map<BookingState, std::size_t> count_by_state_of(const std::string& integration) = 0;
+  // One page of the journal, newest first; reads only the page (and one row more), never the
+  // whole journal, and includes the payloads.
+  virtual BookingPage bookings_page(const BookingQuery& query) = 0;
+  // The administrator's Retry: a failed or parked booking becomes pending again with fresh
+  // attempts and no retry delay, as requeue_failed() does for failed ones. False (and nothing
+  // changes) when the booking is unknown or in any other state.
+  virtual bool requeue(const std::string& event_id) = 0;
 
   // -- outcomes
   virtual void set_outcome(const std::string& event_id, const BookingOutcome& outcome) = 0;
@@ -343,20 +373,11 @@ class StateStore {
   // -- dead letters
   // Returns the stored letter's id.
   virtual std::int64_t add_dead_letter(const DeadLetter& letter) = 0;
-  // TEMPORARY (admin page, until the store branch lands)
-  virtual std::vector<DeadLetter> dead_letters_page(std::size_t, std::optional<std::int64_t>) { return {}; }
-  virtual std::optional<DeadLetter> dead_letter(std::int64_t) { return std::nullopt; }
-  virtual bool requeue(const std::string&) { return false; }
-  struct BookingQuery {
-    std::optional<std::string> integration;
-    std::optional<BookingState> state;
-    std::optional<TimePoint> received_from;
-    std::optional<TimePoint> received_before;
-    std::optional<std::int64_t> before_sequence;
-    std::size_t limit = 50;
-  };
-  struct BookingPage { std::vector<JournaledBooking> rows; std::optional<std::int64_t> next_before; };
-  virtual BookingPage bookings_page(const BookingQuery&) { return {}; }
+  // Newest first (by id), at most `limit` (clamped to 1…kMaxPageLimit), only those with an id below
+  // `before_id` when given (the last id of the page before). Without their bodies, which can be
+  // large: dead_letter() reads one with its body.
+  virtual std::vector<DeadLetter> dead_letters_page(std::size_t limit, std::optional<std::int64_t> before_id) = 0;
+  virtual std::optional<DeadLetter> dead_letter(std::int64_t id) = 0;
   // Newest first.
   virtual std::vector<DeadLetter> dead_letters(std::size_t limit) = 0;
 

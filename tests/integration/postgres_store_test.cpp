@@ -224,6 +224,25 @@ TEST_CASE("postgres: a PendingListener hears another worker's journal once it co
   CHECK_FALSE(heard.heard("support"));
 }
 
+TEST_CASE("postgres: a booking the administrator requeues is announced to the listening workers", "[postgres][store]") {
+  const TestDatabase database;
+  const auto& url = database.url();
+  const auto admin = worker_store(url);
+  admin->journal("sales", "ev-1", "{}", TimePoint{} + 1000h);
+  admin->set_state("ev-1", BookingState::failed, "503");
+  Heard heard;
+  PendingListener listener(url, [&](const std::string& integration) { heard.add(integration); });
+  wait_until_listening(*admin, heard);
+  heard.clear();
+
+  CHECK_FALSE(admin->requeue("ev-unknown"));
+  CHECK(admin->requeue("ev-1"));
+  CHECK(heard.wait_for("sales", 5000ms));
+  // Back in the queue the deliveries claim from, for another worker too.
+  const auto worker = worker_store(url);
+  CHECK(event_ids(worker->pending_of("sales", 10)) == std::vector<std::string>{"ev-1"});
+}
+
 TEST_CASE("postgres: two workers refreshing one connection's tokens refresh it once", "[postgres][store]") {
   const TestDatabase database;
   const auto& url = database.url();
