@@ -5,9 +5,11 @@ set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config tao-pegtl-dev libsimdjson-dev libboost-dev
           libspdlog-dev libfmt-dev catch2 librapidcheck-dev libsqlite3-dev libssl-dev
-          libtomlplusplus-dev libpq-dev postgresql prometheus wrk)
+          libtomlplusplus-dev libpq-dev postgresql prometheus wrk chromium chromium-driver)
 # postgresql: only its server binaries (/usr/lib/postgresql/*/bin) for the tests' throw-away
 # clusters (tests/postgres/cluster.sh); the tests neither need nor touch a system PostgreSQL service.
+# chromium, chromium-driver: the [browser] tests drive a headless chromium through chromedriver
+# (tests/browser/); without them those tests skip.
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
