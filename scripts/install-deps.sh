@@ -5,11 +5,13 @@ set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config tao-pegtl-dev libsimdjson-dev libboost-dev
           libspdlog-dev libfmt-dev catch2 librapidcheck-dev libsqlite3-dev libssl-dev
-          libtomlplusplus-dev libpq-dev postgresql prometheus wrk chromium chromium-driver)
+          libtomlplusplus-dev libpq-dev postgresql prometheus wrk chromium chromium-driver
+          fonts-ipafont-gothic)
 # postgresql: only its server binaries (/usr/lib/postgresql/*/bin) for the tests' throw-away
 # clusters (tests/postgres/cluster.sh); the tests neither need nor touch a system PostgreSQL service.
 # chromium, chromium-driver: the [browser] tests drive a headless chromium through chromedriver
-# (tests/browser/); without them those tests skip.
+# (tests/browser/); without them those tests skip. fonts-ipafont-gothic: Japanese pages in their
+# screenshots (without a CJK font chromium draws empty boxes).
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

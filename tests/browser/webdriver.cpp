@@ -158,6 +158,10 @@ std::string new_session_body(const BrowserOptions& o) {
   j.string("--lang=" + o.language).end_array();
   // --lang alone sets the UI language; the Accept-Language header follows this preference.
   j.key("prefs").begin_object().field("intl.accept_languages", o.language).end_object();
+  // A window cannot be narrower than 500 px; a phone's viewport comes from device emulation.
+  if (o.phone)
+    j.key("mobileEmulation").begin_object().key("deviceMetrics").begin_object().field("width", o.width)
+        .field("height", o.height).field("pixelRatio", 2).field("touch", true).end_object().end_object();
   j.end_object().end_object().end_object().end_object();
   return j.take();
 }
@@ -322,6 +326,16 @@ void BrowserSession::screenshot(const std::filesystem::path& path) {
 void BrowserSession::set_window_size(int width, int height) {
   command(*client_, "POST", session_path("/window/rect"),
           JsonOut().begin_object().field("width", width).field("height", height).end_object().take());
+}
+
+double BrowserSession::number_from_script(const std::string& script) {
+  const auto reply = command(*client_, "POST", session_path("/execute/sync"),
+                             JsonOut().begin_object().field("script", script).key("args").begin_array().end_array()
+                                 .end_object().take());
+  double number = 0;
+  if (reply.value.get(number) != simdjson::SUCCESS)
+    throw WebDriverError("unexpected answer", "expected a number from the script, got " + simdjson::to_string(reply.value));
+  return number;
 }
 
 std::vector<Cookie> BrowserSession::cookies() {

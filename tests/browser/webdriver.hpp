@@ -62,6 +62,7 @@ struct BrowserOptions {
   std::string language = "en";  // --lang and the Accept-Language header
   int width = 1280;
   int height = 900;
+  bool phone = false;  // width × height as a phone's screen (touch, pixel ratio 2)
 };
 
 struct Cookie {
@@ -100,6 +101,9 @@ class BrowserSession {
   // The page as a PNG file at `path`, its folders created.
   void screenshot(const std::filesystem::path& path);
   void set_window_size(int width, int height);
+  // A number the page works out, e.g. "return document.documentElement.scrollWidth" (layout
+  // checks: the page itself uses no script).
+  double number_from_script(const std::string& script);
   std::vector<Cookie> cookies();
   void delete_cookies();
 
