@@ -7,6 +7,8 @@
 
 #include <stdexcept>
 
+#include "runtime/base/base64url.hpp"
+
 namespace hubrules::runtime::admin {
 
 namespace {
@@ -21,28 +23,11 @@ std::string hmac_sha256(std::string_view key, std::string_view text) {
 
 }  // namespace
 
-std::string base64url(std::string_view bytes) {
-  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (const unsigned char c : bytes) {
-    buffer = (buffer << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out += alphabet[(buffer >> bits) & 63];
-    }
-  }
-  if (bits > 0) out += alphabet[(buffer << (6 - bits)) & 63];
-  return out;
-}
-
 std::string random_token(std::size_t count) {
   std::string bytes(count, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(count)) != 1)
     throw std::runtime_error("no random bytes for the admin page");
-  return base64url(bytes);
+  return base64url_encode(bytes);
 }
 
 bool equal_in_constant_time(std::string_view a, std::string_view b) {
@@ -58,7 +43,7 @@ std::string SigningKey::sign(std::string_view purpose, std::string_view text) co
   std::string message(purpose);
   message += '\n';
   message += text;
-  return base64url(hmac_sha256(key_, message));
+  return base64url_encode(hmac_sha256(key_, message));
 }
 
 bool SigningKey::verify(std::string_view purpose, std::string_view text, std::string_view signature) const {

@@ -24,6 +24,5 @@ class SigningKey {
 // `count` random bytes, base64url without padding.
 std::string random_token(std::size_t count = 24);
 bool equal_in_constant_time(std::string_view a, std::string_view b);
-std::string base64url(std::string_view bytes);
 
 }  // namespace hubrules::runtime::admin

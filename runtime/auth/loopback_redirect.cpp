@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "runtime/http/form_encoding.hpp"
+#include "runtime/http/html_escape.hpp"
 
 namespace hubrules::runtime::auth {
 
@@ -27,20 +28,7 @@ struct Callback {
   std::string error;
 };
 
-std::string html_escape(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+using http::html_escape;
 
 std::string page(const std::string& title, const std::string& detail) {
   return "<!doctype html><html><head><meta charset=\"utf-8\"><title>hubrules</title></head><body><h1>" +

@@ -21,6 +21,14 @@ namespace hubrules::testing::browser {
 // message otherwise; scripts/install-deps.sh installs both.
 bool browser_available();
 
+// The start of every [browser] test: without chromium or chromedriver it says so and ends the
+// test (Catch2 2 has no SKIP), so a machine without them still runs the rest.
+#define HUBRULES_BROWSER_OR_SKIP()                                                                  \
+  if (!::hubrules::testing::browser::browser_available()) {                                        \
+    WARN("SKIPPED: chromium or chromedriver not found; scripts/install-deps.sh installs them");    \
+    return;                                                                                         \
+  }
+
 // Where a test's screenshots go: browser-screenshots/<test name> under the working directory
 // (ctest runs the [browser] tests in build/tests), created on demand. Characters that do not
 // belong in a folder name become '-'.

@@ -77,7 +77,7 @@ struct BrowserRun {
     std::string stored;
     for (const auto& c : runtime::open_state_store(state)->connections()) stored += c.access_token + "\n" + c.refresh_token + "\n";
     for (const auto& page : sources) {
-      for (const std::string secret : {std::string(kAdminToken), std::string(kClientSecret), std::string(kWebhookSecret)})
+      for (const std::string& secret : {std::string(kAdminToken), std::string(kClientSecret), std::string(kWebhookSecret)})
         CHECK(page.find(secret) == std::string::npos);
       std::istringstream tokens(stored);
       for (std::string token; std::getline(tokens, token);)
@@ -98,10 +98,7 @@ struct BrowserRun {
 }  // namespace
 
 TEST_CASE("admin page in a browser: connect, deliver, break, park, reconnect, deliver, disconnect", "[browser]") {
-  if (!browser::browser_available()) {
-    WARN("SKIPPED: chromium or chromedriver not found; scripts/install-deps.sh installs them");
-    return;
-  }
+  HUBRULES_BROWSER_OR_SKIP();
   BrowserRun run("admin-flow");
   run.sign_in();
 
@@ -193,10 +190,7 @@ TEST_CASE("admin page in a browser: connect, deliver, break, park, reconnect, de
 }
 
 TEST_CASE("admin page in a browser: Japanese on a phone-sized screen", "[browser]") {
-  if (!browser::browser_available()) {
-    WARN("SKIPPED: chromium or chromedriver not found; scripts/install-deps.sh installs them");
-    return;
-  }
+  HUBRULES_BROWSER_OR_SKIP();
   BrowserRun run("admin-phone-ja", BrowserOptions{"ja", 390, 844, true});
   run.sign_in();
   CHECK(run.browser.attribute("html", "lang").value_or("") == "ja");

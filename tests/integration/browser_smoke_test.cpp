@@ -71,10 +71,7 @@ bool is_png(const std::string& bytes) { return bytes.rfind("\x89PNG\r\n\x1a\n", 
 }  // namespace
 
 TEST_CASE("a headless chromium fills in and posts a form, in Japanese, with a strict cookie", "[browser]") {
-  if (!browser_available()) {
-    WARN("SKIPPED: chromium or chromedriver not found; scripts/install-deps.sh installs them");
-    return;
-  }
+  HUBRULES_BROWSER_OR_SKIP();
   Received received;
   HttpServer server({}, site(received));
   server.start();
@@ -118,10 +115,7 @@ TEST_CASE("a headless chromium fills in and posts a form, in Japanese, with a st
 
 TEST_CASE("the WebDriver client reports a missing element with its selector and page, and driver errors with their code",
           "[browser]") {
-  if (!browser_available()) {
-    WARN("SKIPPED: chromium or chromedriver not found; scripts/install-deps.sh installs them");
-    return;
-  }
+  HUBRULES_BROWSER_OR_SKIP();
   Received received;
   HttpServer server({}, site(received));
   server.start();
