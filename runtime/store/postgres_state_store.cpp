@@ -39,9 +39,12 @@ using stored::to_millis;
 
 #define HUBRULES_FINAL_STATES "('delivered', 'skipped', 'invalid')"
 
-#define HUBRULES_BOOKING_COLUMNS                                                                          \
-  "b.event_id, coalesce(p.payload, ''::bytea), b.state, b.reason, coalesce(b.connection_id, ''), b.attempts, " \
-  "b.intake_sequence, b.received_at, b.updated_at, b.last_attempt_at, b.integration, b.retry_at"
+#define HUBRULES_BOOKING_COLUMNS_AFTER_PAYLOAD \
+  "b.state, b.reason, coalesce(b.connection_id, ''), b.attempts, b.intake_sequence, b.received_at, b.updated_at, " \
+  "b.last_attempt_at, b.integration, b.retry_at"
+#define HUBRULES_BOOKING_COLUMNS "b.event_id, coalesce(p.payload, ''::bytea), " HUBRULES_BOOKING_COLUMNS_AFTER_PAYLOAD
+// The same columns with an empty payload, for lists.
+#define HUBRULES_BOOKING_COLUMNS_NO_PAYLOAD "b.event_id, ''::bytea, " HUBRULES_BOOKING_COLUMNS_AFTER_PAYLOAD
 
 #define HUBRULES_BOOKINGS_WITH_PAYLOAD \
   "bookings b LEFT JOIN booking_payloads p ON p.intake_sequence = b.intake_sequence"
@@ -539,7 +542,7 @@ std::map<BookingState, std::size_t> PostgresStateStore::count_by_state_of(const 
 BookingPage PostgresStateStore::bookings_page(const BookingQuery& query) {
   std::lock_guard lock(impl_->mutex);
   const auto page = stored::booking_page_statement(
-      query, "SELECT " HUBRULES_BOOKING_COLUMNS " FROM " HUBRULES_BOOKINGS_WITH_PAYLOAD, "b.", '$');
+      query, "SELECT " HUBRULES_BOOKING_COLUMNS_NO_PAYLOAD " FROM bookings b", "b.", '$');
   Params params;
   for (const auto& value : page.values) std::visit([&](const auto& v) { bind_page_value(params, v); }, value);
   return stored::booking_page(read_bookings(impl_->exec(page.sql, params)), query);

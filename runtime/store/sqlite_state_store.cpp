@@ -89,10 +89,14 @@ using stored::to_millis;
 
 // ---- rows -----------------------------------------------------------------------------------
 
+#define HUBRULES_BOOKING_COLUMNS_AFTER_PAYLOAD \
+  "state, reason, coalesce(connection_id, ''), attempts, intake_sequence, received_at, updated_at, last_attempt_at, " \
+  "integration, retry_at"
 #define HUBRULES_BOOKING_COLUMNS                                                                        \
   "event_id, coalesce((SELECT p.payload FROM booking_payloads p WHERE p.intake_sequence = bookings.intake_sequence), " \
-  "''), state, reason, coalesce(connection_id, ''), attempts, intake_sequence, received_at, " \
-  "updated_at, last_attempt_at, integration, retry_at"
+  "''), " HUBRULES_BOOKING_COLUMNS_AFTER_PAYLOAD
+// The same columns with an empty payload, for lists.
+#define HUBRULES_BOOKING_COLUMNS_NO_PAYLOAD "event_id, '', " HUBRULES_BOOKING_COLUMNS_AFTER_PAYLOAD
 
 JournaledBooking read_booking(const Statement& row, const std::string& file) {
   JournaledBooking b;
@@ -446,7 +450,7 @@ std::map<BookingState, std::size_t> SqliteStateStore::count_by_state_of(const st
 // prepared for this call alone, as the page is read now and then, not in a loop.
 BookingPage SqliteStateStore::bookings_page(const BookingQuery& query) {
   std::lock_guard lock(impl_->mutex);
-  const auto page = stored::booking_page_statement(query, "SELECT " HUBRULES_BOOKING_COLUMNS " FROM bookings", "", '?');
+  const auto page = stored::booking_page_statement(query, "SELECT " HUBRULES_BOOKING_COLUMNS_NO_PAYLOAD " FROM bookings", "", '?');
   Statement q(impl_->db.handle(), page.sql, impl_->db.file());
   int index = 0;
   for (const auto& value : page.values) std::visit([&](const auto& v) { q.bind(++index, v); }, value);

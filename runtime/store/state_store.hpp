@@ -282,7 +282,7 @@ class StateStore {
   // The same for one integration's bookings.
   virtual std::map<BookingState, std::size_t> count_by_state_of(const std::string& integration) = 0;
   // One page of the journal, newest first; reads only the page (and one row more), never the
-  // whole journal, and includes the payloads.
+  // whole journal, and leaves the payloads out (booking() has one's webhook): a list needs none.
   virtual BookingPage bookings_page(const BookingQuery& query) = 0;
   // The administrator's Retry: a failed or parked booking becomes pending again with fresh
   // attempts and no retry delay, as requeue_failed() does for failed ones. False (and nothing
