@@ -68,6 +68,11 @@ void ConnectionDelivery::stop(Millis timeout) {
   finished.wait();
 }
 
+bool ConnectionDelivery::owner() const {
+  std::lock_guard lock(mutex_);
+  return status_.owner;
+}
+
 DeliveryStatus ConnectionDelivery::status() const {
   std::lock_guard lock(mutex_);
   return status_;
@@ -90,8 +95,10 @@ void ConnectionDelivery::run() {
       continue;
     }
     std::size_t work = 0;
+    bool quiet = false;  // only a wake-up can give the next round work
     try {
       work = round(*running);
+      quiet = work == 0 && !needs_prompt_recheck(*running);
     } catch (const LeaseLost& lost) {
       spdlog::warn("{}", lost.what());
       running.reset();
@@ -99,7 +106,7 @@ void ConnectionDelivery::run() {
       spdlog::error("connection {}: delivery round failed: {}", connection_id_, e.what());
     }
     if (settings_.balance && settings_.balance->should_hand_over()) hand_over(keeper, running);
-    else if (work == 0) idle(settings_.idle_poll);
+    else if (work == 0) idle(quiet ? settings_.idle_quiet : settings_.idle_poll);
     else if (work < settings_.pipeline.batch_size / 2) pace();
   }
   running.reset();
@@ -209,6 +216,11 @@ std::size_t ConnectionDelivery::round(Running& running) {
     status_.in_doubt_resolved += after.in_doubt_resolved - before.in_doubt_resolved;
   }
   return work;
+}
+
+bool ConnectionDelivery::needs_prompt_recheck(const Running& running) {
+  return std::any_of(running.integrations.begin(), running.integrations.end(),
+                     [](const Running::Integration& i) { return i.pipeline->needs_prompt_recheck(); });
 }
 
 // A round that did not fill half a batch leaves time for more bookings to arrive before the

@@ -3,7 +3,10 @@
 // this process holds the connection's lease, it runs SyncPipeline::deliver_round for each
 // integration posting to the connection, in turn, as long as bookings are due — the limiter
 // paces the calls, so batches stay small at a trickle and fill to 100 under load — and sleeps
-// until the intake wakes it (or a second passes: retry delays, settled creates, a lease freed).
+// until something wakes it: the intake, another worker's NOTIFY, or the service's due scanner
+// (a booking's retry delay over). A round that left nothing to wait out looks again only after
+// idle_quiet; one whose pipeline waits on time alone (creates in doubt, a broken connection)
+// after idle_poll.
 //
 // Without the lease (another process delivers for this portal, or this worker holds its share
 // of the leases already) it only waits and asks again.
@@ -38,7 +41,12 @@ struct DeliverySettings {
   SyncOptions pipeline;  // integration set per integration
   LeaseOptions lease;
   std::string owner;               // this process (process_owner_id())
-  Millis idle_poll{1'000};         // the safety net under the intake's wake-ups
+  Millis idle_poll{1'000};         // after a round that left something only time settles
+  // After a round that left nothing: the wake-ups bring new work, so this is only the net under
+  // them (a scanner query that failed). Long, because each round is several statements on the
+  // worker's one delivery session and a worker runs hundreds of portals; as long as a lease, so
+  // a lost wake-up costs no more than a worker's death does.
+  Millis idle_quiet{15'000};
   // Told, for each booking delivered, its integration and how long after its arrival it reached
   // HubSpot (hubrules_ack_to_delivered_seconds).
   std::function<void(const std::string& integration, Millis)> on_delivered;
@@ -65,6 +73,8 @@ class ConnectionDelivery {
   void set_integrations(std::vector<DeliveryIntegration> integrations);
   void start();
   void wake();
+  // The lease is held here now: only such a delivery is woken by the due scanner.
+  bool owner() const;
   // Lets the current round finish, up to `timeout`; past it, HubSpot calls not yet sent are
   // refused (their creates stay in doubt, settled at the next start). Releases the lease.
   void stop(Millis timeout);
@@ -79,6 +89,7 @@ class ConnectionDelivery {
   void hand_over(LeaseKeeper& keeper, std::unique_ptr<Running>& running);
   void count_held(bool held);
   std::size_t round(Running& running);
+  static bool needs_prompt_recheck(const Running& running);
   void idle(Millis wait);
   void pace();
 

@@ -44,6 +44,10 @@ auth::PortalOptions portal_options(const ServeSettings& s, const ServeIntegratio
   return o;
 }
 
+// How often the due scanner looks for bookings due now: the latency of a booking whose retry
+// delay ran out, or whose wake-up was lost.
+constexpr std::chrono::seconds kDueScanEvery{1};
+
 struct Portal {
   std::unique_ptr<auth::PortalApi> api;
   std::unique_ptr<ConnectionDelivery> delivery;
@@ -90,6 +94,7 @@ struct Service::Parts final : admin::ServiceView {
   std::condition_variable maintenance_wake;
   bool stopping = false;
   std::thread maintenance;
+  std::thread due_scanner;
 
   // ---- checking a setup ----
 
@@ -241,12 +246,15 @@ struct Service::Parts final : admin::ServiceView {
     }
   }
 
-  void wake_delivery(const std::string& integration) {
+  // `owners_only`: leave the deliveries waiting for a lease alone (another worker delivers
+  // their portal; waking them would only ask for the lease again).
+  void wake_delivery(const std::string& integration, bool owners_only = false) {
     std::lock_guard lock(mutex);
     const auto key = portal_of.find(integration);
     if (key == portal_of.end()) return;
-    if (auto portal = portals.find(key->second); portal != portals.end() && portal->second.delivery)
-      portal->second.delivery->wake();
+    const auto portal = portals.find(key->second);
+    if (portal == portals.end() || !portal->second.delivery) return;
+    if (!owners_only || portal->second.delivery->owner()) portal->second.delivery->wake();
   }
 
   void wake_all_deliveries() {
@@ -384,6 +392,29 @@ struct Service::Parts final : admin::ServiceView {
         if (dropped > 0) spdlog::info("retention: dropped {} payloads older than {} days", dropped, days);
       } catch (const std::exception& e) {
         spdlog::warn("retention: {}", e.what());
+      }
+      lock.lock();
+    }
+  }
+
+  // ---- the due scanner ----
+
+  // One query a second for the whole worker instead of a round a second for every portal: it
+  // wakes the delivery of each integration with a booking due now — one whose retry delay is
+  // over, or one whose wake-up was lost — so an idle portal's delivery can sleep long.
+  void scan_due() {
+    bool failing = false;
+    std::unique_lock lock(mutex);
+    while (!maintenance_wake.wait_for(lock, kDueScanEvery, [&] { return stopping; })) {
+      lock.unlock();
+      try {
+        for (const auto& integration : delivery_store->integrations_with_due_pending(clock.now()))
+          wake_delivery(integration, true);
+        failing = false;
+      } catch (const std::exception& e) {
+        // Said once, not every second; the deliveries poll at their quiet pace meanwhile.
+        if (!failing) spdlog::warn("due scanner: {}", e.what());
+        failing = true;
       }
       lock.lock();
     }
@@ -528,6 +559,7 @@ void Service::start() {
       options, [&p](http::ServerRequest&& request, http::Respond respond) { p.handle(std::move(request), std::move(respond)); });
   p.server->start();
   p.maintenance = std::thread([&p] { p.keep_tidy(); });
+  p.due_scanner = std::thread([&p] { p.scan_due(); });
 }
 
 std::string Service::url() const { return parts_->server ? parts_->server->url() : std::string(); }
@@ -557,6 +589,7 @@ void Service::shutdown() {
     p.stopping = true;
   }
   p.maintenance_wake.notify_all();
+  if (p.due_scanner.joinable()) p.due_scanner.join();  // wakes no delivery that is stopping
   if (p.server) {
     p.server->stop_accepting();
     if (!p.server->drain(p.settings.shutdown_timeout)) spdlog::warn("shutdown: some requests were not answered in time");

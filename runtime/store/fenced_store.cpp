@@ -45,6 +45,9 @@ std::size_t FencedStore::requeue_failed() {
 std::vector<JournaledBooking> FencedStore::pending_of(const std::string& integration, std::size_t limit, std::optional<TimePoint> due_by) { return inner_.pending_of(integration, limit, due_by); }
 
 std::vector<QueueStats> FencedStore::queue_stats() { return inner_.queue_stats(); }
+std::vector<std::string> FencedStore::integrations_with_due_pending(TimePoint now) {
+  return inner_.integrations_with_due_pending(now);
+}
 
 std::vector<JournaledBooking> FencedStore::failed() { return inner_.failed(); }
 

@@ -511,6 +511,19 @@ std::vector<QueueStats> PostgresStateStore::queue_stats() {
   return stats;
 }
 
+// Reads only the ready rows' partial index (booking_queue_ready) and their heap rows: an idle
+// queue costs next to nothing however many bookings are finished.
+std::vector<std::string> PostgresStateStore::integrations_with_due_pending(TimePoint now) {
+  std::lock_guard lock(impl_->mutex);
+  const auto r = impl_->exec(
+      "SELECT DISTINCT integration FROM booking_queue "
+      "WHERE state = 'pending' AND (retry_at IS NULL OR retry_at <= $1::bigint)",
+      Params().integer(to_millis(now)));
+  std::vector<std::string> integrations;
+  for (int row = 0; row < r.rows(); ++row) integrations.push_back(r.text(row, 0));
+  return integrations;
+}
+
 std::vector<JournaledBooking> PostgresStateStore::failed() {
   std::lock_guard lock(impl_->mutex);
   return read_bookings(impl_->exec("SELECT " HUBRULES_BOOKING_COLUMNS " FROM booking_queue q "

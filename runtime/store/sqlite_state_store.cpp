@@ -418,6 +418,16 @@ std::vector<QueueStats> SqliteStateStore::queue_stats() {
   return stats;
 }
 
+std::vector<std::string> SqliteStateStore::integrations_with_due_pending(TimePoint now) {
+  std::lock_guard lock(impl_->mutex);
+  auto q = impl_->use("SELECT DISTINCT integration FROM bookings "
+                      "WHERE state = 'pending' AND (retry_at IS NULL OR retry_at <= ?1)");
+  q->bind(1, to_millis(now));
+  std::vector<std::string> integrations;
+  while (q->step()) integrations.push_back(q->text(0));
+  return integrations;
+}
+
 std::vector<JournaledBooking> SqliteStateStore::failed() {
   std::lock_guard lock(impl_->mutex);
   auto q = impl_->use("SELECT " HUBRULES_BOOKING_COLUMNS

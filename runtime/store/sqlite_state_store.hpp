@@ -52,6 +52,7 @@ class SqliteStateStore final : public StateStore {
   std::vector<JournaledBooking> pending_of(const std::string& integration, std::size_t limit,
                                            std::optional<TimePoint> due_by = std::nullopt) override;
   std::vector<QueueStats> queue_stats() override;
+  std::vector<std::string> integrations_with_due_pending(TimePoint now) override;
   std::vector<JournaledBooking> failed() override;
   std::vector<JournaledBooking> parked(const std::string& connection_id) override;
   std::map<BookingState, std::size_t> count_by_state() override;

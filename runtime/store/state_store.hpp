@@ -275,6 +275,9 @@ class StateStore {
   virtual std::vector<JournaledBooking> pending_of(const std::string& integration, std::size_t limit,
                                                    std::optional<TimePoint> due_by = std::nullopt) = 0;
   virtual std::vector<QueueStats> queue_stats() = 0;
+  // The integrations with at least one pending booking due by `now` (no retry delay left), each
+  // once: serve's due scanner asks this every second instead of every portal polling its queue.
+  virtual std::vector<std::string> integrations_with_due_pending(TimePoint now) = 0;
   virtual std::vector<JournaledBooking> failed() = 0;
   virtual std::vector<JournaledBooking> parked(const std::string& connection_id) = 0;
   // Every state is present, with 0 when no booking is in it.

@@ -16,6 +16,7 @@ std::size_t SyncPipeline::deliver_round() {
   continuous_ = true;
   try {
     hubspot::TokenUse(tokens_).provider()();  // a broken connection shows here, before anything is sent
+    broken_ = false;
     release_repaired();
     held_keys_ = resolve_in_doubt(false);
     const auto due = store_.pending_of(options_.integration, options_.batch_size + held_events_.size(), clock_.now());
@@ -28,9 +29,12 @@ std::size_t SyncPipeline::deliver_round() {
     deliver_or_settle(bookings, in_doubt_rounds_);
     return bookings.size();
   } catch (const hubspot::ConnectionBroken& broken) {
+    broken_ = true;
+    parked_checked_ = {};  // the first round that gets a token again releases the parked bookings at once
     // Checked every round: only new bookings are parked (and reported, within the email's throttle).
     if (!store_.pending_of(options_.integration, 1).empty()) park_everything(broken);
   } catch (const hubspot::TokenUnavailable& e) {
+    broken_ = true;  // passing, but nothing announces its end
     spdlog::error("{}; the bookings stay pending", e.what());
   }
   return 0;

@@ -69,6 +69,11 @@ class SyncPipeline {
   // due bookings, holding back those that share a key with a create still in doubt, so one
   // lost answer never holds up the rest. Returns how many bookings it finished or tried.
   std::size_t deliver_round();
+  // After a round with nothing to do: true when waiting alone changes something that no wake-up
+  // announces — creates in doubt holding bookings back until the search lag has passed, or a
+  // broken connection whose parked bookings go back to pending once it is repaired — so the
+  // caller looks again soon rather than idling long.
+  bool needs_prompt_recheck() const { return broken_ || !held_events_.empty(); }
 
   const SyncCounts& counts() const { return counts_; }
 
@@ -113,6 +118,7 @@ class SyncPipeline {
   std::map<std::string, int> in_doubt_rounds_;
   TimePoint parked_checked_{};
   bool continuous_ = false;  // in deliver_round: never wait out the search lag
+  bool broken_ = false;      // the last round could not get a token (broken connection or token endpoint down)
   TimePoint started_at_;     // creates in doubt from before it are an earlier owner's
 };
 

@@ -4,6 +4,7 @@
 // giving space back to the file system is SQLite's own.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <stdexcept>
 #include <thread>
@@ -53,6 +54,21 @@ TEMPLATE_TEST_CASE("pending_of returns one integration's bookings, due ones only
     const auto stats = store.queue_stats();
     REQUIRE(stats.size() == 3);
     for (const auto& s : stats) CHECK(s.pending == (s.integration == "sales" ? 2u : 1u));
+  }
+  SECTION("the due scanner sees each integration with a due booking once, none waiting out a delay") {
+    store.retry_later("e1", "later", clock.now() + 1h);
+    store.retry_later("e4", "later", clock.now() + 1h);
+    store.set_state("e2", BookingState::delivered);
+    auto due_now = store.integrations_with_due_pending(clock.now());
+    CHECK(due_now == std::vector<std::string>{kDefaultIntegration});
+    store.journal("sales", "e5", "{}", clock.now());
+    store.journal("sales", "e6", "{}", clock.now());
+    due_now = store.integrations_with_due_pending(clock.now());
+    std::sort(due_now.begin(), due_now.end());
+    std::vector<std::string> expected{kDefaultIntegration, "sales"};
+    std::sort(expected.begin(), expected.end());
+    CHECK(due_now == expected);
+    CHECK(store.integrations_with_due_pending(clock.now() + 2h).size() == 2);
   }
 }
 
