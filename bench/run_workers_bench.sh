@@ -30,7 +30,10 @@
 #   --rate R           part 3's total webhooks/s over all portals (default 50)
 #   --build-dir DIR    CMake build directory (default build-bench)
 #   --no-build         use the programs already built there
-#   --keep             keep the working directory (state files, logs, wrk output; not the cluster)
+#   --keep             keep the working directory (state files, logs, wrk output, part 3's
+#                      per-booking latencies in trickle-bookings.tsv; not the cluster)
+#   --busy N           N busy loops beside the whole run, as neighbours on a shared machine
+#                      (a build with -j2 is about --busy 2): measures under load on purpose
 #
 # Exit status: 0 everything ran and met its targets; 1 something failed; 2 a target was missed.
 # Needs wrk (with LuaJIT), python3 (standard library only), psql and PostgreSQL's server
@@ -45,6 +48,7 @@ PARTS=1,2,3
 DURATION=
 PORTALS=1000
 RATE=50
+BUSY=0
 SECRET=s3cret
 TOKEN=pat-workers-bench
 CONNECTIONS=64          # intake: as the serve benchmark's headline row, split over the workers
@@ -52,7 +56,7 @@ FINISHED=50000          # claim: finished rows behind the pending ones
 INTEGRATIONS=12         # claim: 12 integrations split evenly over 1, 2 or 3 workers
 
 die() { printf 'run_workers_bench: %s\n' "$*" >&2; exit 1; }
-usage() { sed -n '2,39p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
+usage() { sed -n '2,42p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
 
 while (($#)); do
   case "$1" in
@@ -64,6 +68,7 @@ while (($#)); do
     --build-dir) [[ $# -ge 2 ]] || die "--build-dir needs a directory"; BUILD_DIR=$2; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     --keep) KEEP=1; shift ;;
+    --busy) [[ $# -ge 2 && $2 =~ ^[0-9]+$ ]] || die "--busy needs a number"; BUSY=$2; shift 2 ;;
     -h|--help) usage 0 ;;
     *) printf 'run_workers_bench: unknown argument %s\n' "$1" >&2; usage 2 ;;
   esac
@@ -119,6 +124,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# The neighbours, when asked for: stopped at exit with the other processes.
+for ((i = 0; i < BUSY; i++)); do
+  bash -c 'while :; do :; done' &
+  PIDS+=("$!")
+done
+
 # ---------------------------------------------------------------- the PostgreSQL cluster
 # Our own few lines rather than tests/postgres/cluster.sh: that one turns fsync and
 # synchronous_commit off to make the tests fast, and here every 200 must be a durable commit.
@@ -152,7 +163,7 @@ ratio_rows() {
   for W in 2 3; do echo "| PostgreSQL × $W ÷ PostgreSQL × 1 | $(calc "f'{${rate[pg$W]} / max(${rate[pg1]}, 1):.2f}×'") |"; done
 }
 
-MACHINE="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) cores, $(df -h --output=source,fstype "$WORK" | tail -1 | tr -s ' '), PostgreSQL $PG_VERSION (stock settings, fsync on, synchronous_commit on), load $(cut -d' ' -f1-3 /proc/loadavg) at the start, $(date -u +%Y-%m-%dT%H:%MZ)"
+MACHINE="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) cores, $(df -h --output=source,fstype "$WORK" | tail -1 | tr -s ' '), PostgreSQL $PG_VERSION (stock settings, fsync on, synchronous_commit on), load $(cut -d' ' -f1-3 /proc/loadavg) at the start$( ((BUSY)) && echo ", $BUSY busy loops beside the run (--busy $BUSY)"), $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "== $MACHINE" >&2
 TABLES=$WORK/tables.md
 : >"$TABLES"
@@ -346,7 +357,8 @@ if part 3; then
   sent=$("${HELPER[@]}" trickle --urls "$(IFS=,; echo "${urls[*]}")" --secret "$SECRET" \
     --bookings "$WORK/bookings.ndjson" --portals "$N" --prefix tr- --rate "$RATE" --seconds "$TRICKLE_S")
   c1=$("${HELPER[@]}" cpu --pids "$pidlist" --children-of "$PG_POSTMASTER")
-  done_=$("${HELPER[@]}" wait --state "$state" --prefix tr- --expect "$total" --timeout 300)
+  done_=$("${HELPER[@]}" wait --state "$state" --prefix tr- --expect "$total" --timeout 300 \
+    --dump "$WORK/trickle-bookings.tsv")
   for p in "${pids[@]}"; do stop "$p"; done
   exec 7>&-  # the fleet prints its totals and exits
   wait "$FLEET_PID" || true
@@ -383,7 +395,7 @@ if part 3; then
   echo >>"$TABLES"
 fi
 
-echo "Machine: $MACHINE. Command: \`bash bench/run_workers_bench.sh$( ((QUICK)) && echo ' --quick')\`." >>"$TABLES"
+echo "Machine: $MACHINE. Command: \`bash bench/run_workers_bench.sh$( ((QUICK)) && echo ' --quick')$( ((BUSY)) && echo " --busy $BUSY")\`." >>"$TABLES"
 echo
 cat "$TABLES"
 ((MISSED)) && exit 2

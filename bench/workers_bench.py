@@ -69,8 +69,16 @@ def cmd_wait(a):
         if final >= a.expect or time.monotonic() - started > a.timeout:
             break
         time.sleep(a.poll)
-    rows = [(s, int(r), int(u)) for s, r, u in
-            query(a.state, "SELECT state, received_at, updated_at FROM bookings WHERE event_id LIKE ?", (like,))]
+    # With the portal's lease as it ends: a booking delayed by a takeover shows beside it.
+    full = query(a.state, "SELECT b.state, b.received_at, b.updated_at, b.event_id, b.integration, b.attempts, "
+                 "l.owner, l.epoch, l.acquired_at FROM bookings b LEFT JOIN leases l ON l.connection_id = b.connection_id "
+                 "WHERE b.event_id LIKE ? ORDER BY b.received_at", (like,))
+    if a.dump:
+        with open(a.dump, "w") as f:
+            f.write("event_id\tintegration\tstate\tattempts\treceived_at\tlatency_ms\towner\tepoch\tacquired_at\n")
+            for s, r, u, event, integration, attempts, *lease in full:
+                f.write("\t".join(map(str, [event, integration, s, attempts, r, int(u) - int(r)] + lease)) + "\n")
+    rows = [(s, int(r), int(u)) for s, r, u, *_ in full]
     delivered = [u - r for s, r, u in rows if s == "delivered"]
     states = {}
     for s, _, _ in rows:
@@ -250,6 +258,7 @@ def main():
     s.add_argument("--expect", type=int, required=True)
     s.add_argument("--timeout", type=float, default=300)
     s.add_argument("--poll", type=float, default=1.0)
+    s.add_argument("--dump", help="write every booking's row and latency here (TSV)")
     s = sub.add_parser("cpu")
     s.add_argument("--pids", default="")
     s.add_argument("--children-of")

@@ -48,6 +48,11 @@ auth::PortalOptions portal_options(const ServeSettings& s, const ServeIntegratio
 // delay ran out, or whose wake-up was lost.
 constexpr std::chrono::seconds kDueScanEvery{1};
 
+// A worker's PostgreSQL sessions for its portals' deliveries (so a worker holds this many plus
+// four: intake, its own, the admin page's, LISTEN). Round trips, not PostgreSQL's CPU, bound a
+// single session under load; four carry 1,000 portals over three workers on two cores.
+constexpr int kPortalSessions = 4;
+
 struct Portal {
   std::unique_ptr<auth::PortalApi> api;
   std::unique_ptr<ConnectionDelivery> delivery;
@@ -74,7 +79,12 @@ struct Service::Parts final : admin::ServiceView {
   ServeSettings settings;
   std::string owner = process_owner_id();
   std::unique_ptr<StateStore> intake_store;    // the committer's connection to the store
-  std::unique_ptr<StateStore> delivery_store;  // the deliveries', tokens' and notifier's
+  std::unique_ptr<StateStore> delivery_store;  // the service's own: leases' balance, due scanner, notifier, metrics
+  // PostgreSQL: the portals' sessions, each portal on one of them for good (its transactions
+  // and lease renewals stay on one session). Several, so that a worker's hundreds of portals do
+  // not queue their rounds and renewals behind one another on a single round trip at a time.
+  // SQLite: none, the portals use delivery_store (one writer at a time is all SQLite has).
+  std::vector<std::unique_ptr<StateStore>> portal_sessions;
   std::unique_ptr<LeaseBalance> balance;       // this worker's share of the leases
   std::unique_ptr<PendingListener> listener;   // PostgreSQL: other workers' intake wakes ours
   std::unique_ptr<notify::StoreNotificationLog> notification_log;
@@ -143,7 +153,7 @@ struct Service::Parts final : admin::ServiceView {
     }
     if (const auto made = setup.new_portals.find(key); made != setup.new_portals.end()) return made->second.get();
     // Made before it is kept: a connection not stored yet throws here and leaves no portal behind.
-    auto fresh = std::make_unique<auth::PortalApi>(*delivery_store, clock, portal_options(s, integration));
+    auto fresh = std::make_unique<auth::PortalApi>(portal_store(key), clock, portal_options(s, integration));
     observe_requests(*fresh);
     return (setup.new_portals[key] = std::move(fresh)).get();
   }
@@ -209,7 +219,7 @@ struct Service::Parts final : admin::ServiceView {
       }
       for (auto& [key, portal] : portals) {
         if (!portal.delivery) {
-          portal.delivery = std::make_unique<ConnectionDelivery>(portal.api->tokens().connection_id(), *delivery_store,
+          portal.delivery = std::make_unique<ConnectionDelivery>(portal.api->tokens().connection_id(), portal_store(key),
                                                                  *portal.api, clock, delivery_settings(setup.settings, *portal.api),
                                                                  notifier.get());
           portal.delivery->set_integrations(by_portal.at(key));
@@ -246,6 +256,11 @@ struct Service::Parts final : admin::ServiceView {
     }
   }
 
+  StateStore& portal_store(const std::string& portal_key) {
+    if (portal_sessions.empty()) return *delivery_store;
+    return *portal_sessions[std::hash<std::string>{}(portal_key) % portal_sessions.size()];
+  }
+
   // `owners_only`: leave the deliveries waiting for a lease alone (another worker delivers
   // their portal; waking them would only ask for the lease again).
   void wake_delivery(const std::string& integration, bool owners_only = false) {
@@ -269,6 +284,8 @@ struct Service::Parts final : admin::ServiceView {
     try {
       intake_store = open_state_store(settings.state_file, clock);
       delivery_store = open_state_store(settings.state_file, clock);
+      if (names_postgresql(settings.state_file))
+        for (int i = 0; i < kPortalSessions; ++i) portal_sessions.push_back(open_state_store(settings.state_file, clock));
       balance = std::make_unique<LeaseBalance>(*delivery_store, owner, settings.lease.renew_every, settings.lease.duration);
     } catch (const StoreError& e) {
       throw StartError(e.what());
