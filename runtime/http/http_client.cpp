@@ -9,6 +9,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 
 #include "runtime/http/redact.hpp"
@@ -50,6 +53,24 @@ std::string host_header(const BaseUrl& base) {
   return default_port ? host : host + ":" + std::to_string(base.port);
 }
 
+// Loading the system's CA bundle takes milliseconds of PEM decoding, and `serve` makes clients
+// for hundreds of portals: clients that trust the same authorities share one context (OpenSSL
+// lets many connections on many threads use one context that no longer changes).
+std::shared_ptr<ssl::context> client_tls_context(const std::vector<std::string>& extra_ca_pem) {
+  static std::mutex mutex;
+  static std::map<std::vector<std::string>, std::weak_ptr<ssl::context>> shared;
+  std::lock_guard lock(mutex);
+  if (auto existing = shared[extra_ca_pem].lock()) return existing;
+  auto tls = std::make_shared<ssl::context>(ssl::context::tls_client);
+  tls->set_default_verify_paths();
+  tls->set_verify_mode(ssl::verify_peer);
+  tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                   ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  for (const auto& pem : extra_ca_pem) tls->add_certificate_authority(asio::buffer(pem));
+  shared[extra_ca_pem] = tls;
+  return tls;
+}
+
 HttpResponse to_response(bhttp::response<bhttp::string_body>&& res) {
   HttpResponse out;
   out.status = static_cast<int>(res.result_int());
@@ -64,22 +85,14 @@ struct HttpClient::Impl {
   HttpClientOptions options;
   BaseUrl base;
   asio::io_context ioc;
-  ssl::context tls{ssl::context::tls_client};
+  std::shared_ptr<ssl::context> tls;  // an https base only
   std::unique_ptr<beast::tcp_stream> plain;
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> secure;
   beast::flat_buffer buffer;
   std::size_t opened = 0;
 
   explicit Impl(HttpClientOptions opts) : options(std::move(opts)), base(BaseUrl::parse(options.base_url)) {
-    configure_tls();
-  }
-
-  void configure_tls() {
-    tls.set_default_verify_paths();
-    tls.set_verify_mode(ssl::verify_peer);
-    tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-    for (const auto& pem : options.extra_ca_pem) tls.add_certificate_authority(asio::buffer(pem));
+    if (base.tls()) tls = client_tls_context(options.extra_ca_pem);
   }
 
   beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
@@ -127,7 +140,7 @@ struct HttpClient::Impl {
     auto endpoints = resolve();
     buffer.clear();
     if (base.tls()) {
-      secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ioc, tls);
+      secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ioc, *tls);
     } else {
       plain = std::make_unique<beast::tcp_stream>(ioc);
     }
