@@ -692,4 +692,13 @@ TEST_CASE("HTTPS verifies the server's certificate", "[http]") {
     }
     CHECK(impostor.requests().empty());
   }
+  SECTION("clients alive together keep their own trust: the shared context of one is not the other's") {
+    auto trusting = opts;
+    trusting.extra_ca_pem.push_back(cert.cert_pem);
+    HttpClient trusts(trusting), plain(opts), trusts_too(trusting);
+    CHECK(trusts.send(post("/x")).status == 200);
+    CHECK_THROWS_AS(plain.send(post("/y")), TransportError);
+    CHECK(trusts_too.send(post("/z")).status == 200);
+    CHECK(server.requests().size() == 2);
+  }
 }
