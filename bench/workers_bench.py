@@ -69,15 +69,13 @@ def cmd_wait(a):
         if final >= a.expect or time.monotonic() - started > a.timeout:
             break
         time.sleep(a.poll)
-    # With the portal's lease as it ends: a booking delayed by a takeover shows beside it.
-    full = query(a.state, "SELECT b.state, b.received_at, b.updated_at, b.event_id, b.integration, b.attempts, "
-                 "l.owner, l.epoch, l.acquired_at FROM bookings b LEFT JOIN leases l ON l.connection_id = b.connection_id "
-                 "WHERE b.event_id LIKE ? ORDER BY b.received_at", (like,))
+    full = query(a.state, "SELECT state, received_at, updated_at, event_id, integration, attempts FROM bookings "
+                 "WHERE event_id LIKE ? ORDER BY received_at", (like,))
     if a.dump:
         with open(a.dump, "w") as f:
-            f.write("event_id\tintegration\tstate\tattempts\treceived_at\tlatency_ms\towner\tepoch\tacquired_at\n")
-            for s, r, u, event, integration, attempts, *lease in full:
-                f.write("\t".join(map(str, [event, integration, s, attempts, r, int(u) - int(r)] + lease)) + "\n")
+            f.write("event_id\tintegration\tstate\tattempts\treceived_at\tlatency_ms\n")
+            for s, r, u, event, integration, attempts in full:
+                f.write("\t".join(map(str, [event, integration, s, attempts, r, int(u) - int(r)])) + "\n")
     rows = [(s, int(r), int(u)) for s, r, u, *_ in full]
     delivered = [u - r for s, r, u in rows if s == "delivered"]
     states = {}

@@ -294,15 +294,14 @@ inline std::map<runtime::BookingState, std::size_t> booking_counts(const std::st
 // Posts bookings one after another the way TimeRex does: a booking that got no 2xx (an error
 // status, a refused connection, no answer) is posted again after a short pause, until it is
 // acknowledged. `target` tells where to post each attempt (it may change between attempts).
-// Bookings are made one by one, `spacing` apart: the tests' kills, pauses and takeovers land
+// Bookings are made one by one, kSpacing apart: the tests' kills, pauses and takeovers land
 // while the flow goes on, and a delivery sees a trickle rather than one burst.
 class WebhookSender {
  public:
-  static constexpr std::chrono::milliseconds kDefaultSpacing{20};
+  static constexpr std::chrono::milliseconds kSpacing{20};
 
-  WebhookSender(std::vector<std::string> bookings, std::function<std::string()> target,
-                std::chrono::milliseconds spacing = kDefaultSpacing)
-      : bookings_(std::move(bookings)), target_(std::move(target)), spacing_(spacing) {}
+  WebhookSender(std::vector<std::string> bookings, std::function<std::string()> target)
+      : bookings_(std::move(bookings)), target_(std::move(target)) {}
   ~WebhookSender() {
     stop_ = true;  // a failed test must not hang on a sender still retrying
     join();
@@ -330,13 +329,12 @@ class WebhookSender {
         std::this_thread::sleep_for(20ms);
       }
       ++acknowledged_;
-      std::this_thread::sleep_for(spacing_);
+      std::this_thread::sleep_for(kSpacing);
     }
   }
 
   const std::vector<std::string> bookings_;
   std::function<std::string()> target_;
-  const std::chrono::milliseconds spacing_;
   std::atomic<std::size_t> acknowledged_{0};
   std::atomic<std::size_t> attempts_{0};
   std::atomic<bool> stop_{false};

@@ -60,14 +60,16 @@ std::shared_ptr<ssl::context> client_tls_context(const std::vector<std::string>&
   static std::mutex mutex;
   static std::map<std::vector<std::string>, std::weak_ptr<ssl::context>> shared;
   std::lock_guard lock(mutex);
-  if (auto existing = shared[extra_ca_pem].lock()) return existing;
+  std::erase_if(shared, [](const auto& entry) { return entry.second.expired(); });
+  auto& slot = shared[extra_ca_pem];
+  if (auto existing = slot.lock()) return existing;
   auto tls = std::make_shared<ssl::context>(ssl::context::tls_client);
   tls->set_default_verify_paths();
   tls->set_verify_mode(ssl::verify_peer);
   tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
   for (const auto& pem : extra_ca_pem) tls->add_certificate_authority(asio::buffer(pem));
-  shared[extra_ca_pem] = tls;
+  slot = tls;
   return tls;
 }
 
